@@ -24,7 +24,8 @@ import numpy as np
 from .framework import dtypes
 from .framework import errors
 from .framework.errors import format_site
-from .framework.graph import (_default_graph_stack, _default_session_stack, get_default_graph)
+from .framework.graph import (_default_graph_stack, _default_session_stack, _remove_last,
+                              get_default_graph)
 from .framework.operation import Operation
 from .framework.registry import KernelContext, get_op_def
 from .framework.shapes import describe
@@ -222,7 +223,7 @@ class Session(BaseSession):
         self._kernel_kind = self._config.kernels or _kernel_kind_default()
         self._logged_ops = set()
         self._last_graph_version = None
-        self._growth_runs = 0
+        self._growth_sites = collections.Counter()
         self._warned_growth = False
         self._context_stack = []
 
@@ -252,8 +253,7 @@ class Session(BaseSession):
         return self
 
     def __exit__(self, exc_type, exc_value, tb):
-        if _default_session_stack and _default_session_stack[-1] is self:
-            _default_session_stack.pop()
+        _remove_last(_default_session_stack, self)
         cm = self._context_stack.pop()
         cm.__exit__(exc_type, exc_value, tb)
         self.close()
@@ -535,19 +535,25 @@ class Session(BaseSession):
 
     # --- graph hygiene ---------------------------------------------------------------
     def _watch_graph_growth(self):
+        """Warn once when the same line of user code adds ops between runs again and again
+        (ops built inside a training loop): the graph, and every step, keeps growing."""
         version = self._graph.version
-        if self._last_graph_version is not None and version != self._last_graph_version:
-            self._growth_runs += 1
-            if self._growth_runs >= 3 and not self._warned_growth:
-                self._warned_growth = True
-                last = self._graph._ops[-1]
-                warnings.warn(
-                    "New ops are being added to the graph between Session.run calls (the latest: "
-                    "%s). Ops created inside a training loop make the graph, and every step, "
-                    "grow; build them once before the loop." % last._describe(), stacklevel=3)
-        else:
-            self._growth_runs = 0
+        last = self._last_graph_version
         self._last_graph_version = version
+        if last is None or version == last or self._warned_growth:
+            return
+        for op in self._graph._ops[last:version]:
+            self._growth_sites[op.site] += 1
+        for op in self._graph._ops[last:version]:
+            if self._growth_sites[op.site] >= 3 * max(1, sum(
+                    1 for o in self._graph._ops[last:version] if o.site == op.site)):
+                self._warned_growth = True
+                warnings.warn(
+                    "%s creates new ops between Session.run calls, again and again (the latest: "
+                    "%s). Ops created inside a training loop make the graph, and every step, "
+                    "grow; build them once before the loop and only run them inside it."
+                    % (format_site(op.site), op._describe()), stacklevel=3)
+                return
 
     # --- state helpers ------------------------------------------------------
     def _rng_for(self, op):
@@ -587,7 +593,7 @@ class _SessionDefault:
 
     def __exit__(self, *exc):
         self._graph_cm.__exit__(*exc)
-        _default_session_stack.pop()
+        _remove_last(_default_session_stack, self.session)
 
 
 class InteractiveSession(Session):
@@ -597,15 +603,12 @@ class InteractiveSession(Session):
     def __init__(self, target="", graph=None, config=None):
         super().__init__(target, graph, config)
         _default_session_stack.append(self)
-        self._graph_cm = self._graph.as_default()
-        self._graph_cm.__enter__()
+        _default_graph_stack.append(self._graph)
 
     def close(self):
         if not self._closed:
-            if self in _default_session_stack:
-                _default_session_stack.remove(self)
-            if self._graph in _default_graph_stack:
-                _default_graph_stack.remove(self._graph)
+            _remove_last(_default_session_stack, self)
+            _remove_last(_default_graph_stack, self._graph)
         super().close()
 
 
@@ -681,4 +684,4 @@ def _feed_shape_hint(tensor, got):
     return "reshape the data to %s, or change the placeholder's shape." % describe(tensor.shape)
 
 
-_ = (collections, dtypes)
+_ = dtypes

@@ -63,7 +63,7 @@ class Graph:
         try:
             yield self
         finally:
-            _default_graph_stack.pop()
+            _remove_last(_default_graph_stack, self)
 
     # --- names ----------------------------------------------------------
     def unique_name(self, name, mark_as_used=True):
@@ -293,6 +293,13 @@ def _graph_mismatch(element, graph, op_type):
 _default_graph_stack = []
 _global_default_graph = [Graph()]
 _default_session_stack = []
+
+
+def _remove_last(stack, item):
+    for i in range(len(stack) - 1, -1, -1):
+        if stack[i] is item:
+            del stack[i]
+            return
 
 
 def get_default_graph():

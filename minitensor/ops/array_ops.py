@@ -49,7 +49,7 @@ def _sum_to_shape(grad, like):
     if np.shape(grad) == target:
         return grad
     extra = np.ndim(grad) - len(target)
-    axes = tuple(range(extra)) + tuple(
+    axes = tuple(builtins.range(extra)) + tuple(
         extra + i for i, n in enumerate(target) if n == 1 and np.shape(grad)[extra + i] != 1)
     return np.sum(grad, axis=axes, keepdims=False).reshape(target) if axes \
         else np.reshape(grad, target)

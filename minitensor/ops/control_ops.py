@@ -1,4 +1,5 @@
 """Ordering and bookkeeping ops: no_op, group, tuple, Print, check_numerics, Assert."""
+import builtins
 import sys
 
 import numpy as np
@@ -33,7 +34,7 @@ def group(*inputs, **kwargs):
     graph = get_default_graph()
     deps = []
     for item in inputs:
-        items = item if isinstance(item, (list, tuple)) else [item]
+        items = item if isinstance(item, (list, builtins.tuple)) else [item]
         for x in items:
             element = graph.as_graph_element(x)
             deps.append(element.op if isinstance(element, Tensor) else element)
