@@ -54,9 +54,14 @@ from .ops.state_ops import (Variable, all_variables, assign, assign_add, assign_
                             variables_initializer)
 from .ops.variable_scope import (AUTO_REUSE, VariableScope, get_local_variable, get_variable,
                                  get_variable_scope, variable_scope)
+from .ops.linalg_ops import *  # noqa: F401,F403  (names listed in each module's __all__)
+from .ops.special_math_ops import *  # noqa: F401,F403
+from .ops.string_ops import *  # noqa: F401,F403
 from .gradients import gradients
 from .session import ConfigProto, GPUOptions, InteractiveSession, RunMetadata, RunOptions, Session
 from . import train
+from . import nn
+from . import debug
 
 sub = subtract
 mul = multiply

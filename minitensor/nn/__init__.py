@@ -1,0 +1,1 @@
+"""tf.nn (being written)"""
