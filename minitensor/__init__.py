@@ -57,10 +57,12 @@ from .ops.variable_scope import (AUTO_REUSE, VariableScope, get_local_variable, 
 from .ops.linalg_ops import *  # noqa: F401,F403  (names listed in each module's __all__)
 from .ops.special_math_ops import *  # noqa: F401,F403
 from .ops.string_ops import *  # noqa: F401,F403
+from .ops.clip_ops import *  # noqa: F401,F403
 from .gradients import gradients
 from .session import ConfigProto, GPUOptions, InteractiveSession, RunMetadata, RunOptions, Session
 from . import train
 from . import nn
+from . import losses
 from . import debug
 
 sub = subtract
