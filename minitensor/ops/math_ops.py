@@ -535,9 +535,22 @@ atan = _unary_op("Atan", np.arctan, _atan_grad, allowed=_FLOATS, doc="arctangent
 
 
 def _tanh_grad(op, grad):
-    """d(tanh x)/dx = 1 - tanh^2 x"""
+    """d(tanh x)/dx = 1 - tanh^2 x  (one fused TanhGrad op, as in TF)"""
     y = op.outputs[0]
-    return grad * conj(1.0 - y * y)
+    return make_op("TanhGrad", [y, grad], grad.dtype.base_dtype, grad.shape, name="TanhGrad")
+
+
+@reference_kernel("TanhGrad")
+def _tanh_grad_kernel(y, dy):
+    """dy * (1 - y^2)"""
+    return dy * (1 - y * np.conj(y))
+
+
+@register_gradient("TanhGrad")
+def _tanh_grad_grad(op, grad):
+    """z = dy (1 - y^2): dz/dy = -2 y dy, dz/d(dy) = 1 - y^2"""
+    y, dy = op.inputs
+    return grad * -2.0 * dy * conj(y), grad * conj(1.0 - y * y)
 
 
 tanh = _unary_op("Tanh", np.tanh, _tanh_grad, allowed=_FLOATS, doc="hyperbolic tangent.")
@@ -552,9 +565,23 @@ def _sigmoid_kernel(x):
 
 
 def _sigmoid_grad(op, grad):
-    """d(sigmoid x)/dx = s (1 - s)"""
+    """d(sigmoid x)/dx = s (1 - s)  (one fused SigmoidGrad op, as in TF)"""
     y = op.outputs[0]
-    return grad * conj(y * (1.0 - y))
+    return make_op("SigmoidGrad", [y, grad], grad.dtype.base_dtype, grad.shape,
+                   name="SigmoidGrad")
+
+
+@reference_kernel("SigmoidGrad")
+def _sigmoid_grad_kernel(y, dy):
+    """dy * y * (1 - y)"""
+    return dy * (y * (1 - y))
+
+
+@register_gradient("SigmoidGrad")
+def _sigmoid_grad_grad(op, grad):
+    """z = dy s (1 - s): dz/ds = dy (1 - 2 s), dz/d(dy) = s (1 - s)"""
+    y, dy = op.inputs
+    return grad * dy * (1.0 - 2.0 * y), grad * y * (1.0 - y)
 
 
 sigmoid = _unary_op("Sigmoid", _sigmoid_kernel, _sigmoid_grad, allowed=_FLOATS,
