@@ -274,6 +274,15 @@ class Session(BaseSession):
             raise errors.SessionClosedError(
                 "Attempted to use a closed Session.",
                 hint="run inside the `with tf.Session() as sess:` block, or create a new session.")
+        try:
+            return self._run(fetches, feed_dict)
+        except errors.MinitensorError as e:
+            # The message says everything; drop the engine's internal frames so the
+            # traceback ends at the learner's own sess.run line.
+            raise e.with_traceback(None) from (e.__cause__ if isinstance(
+                e.__cause__, errors.MinitensorError) else None)
+
+    def _run(self, fetches, feed_dict):
         graph = self._graph
         # 1. fetches -> unique graph elements
         if isinstance(fetches, (Tensor, Operation)) and fetches.graph is graph:
@@ -630,11 +639,10 @@ def _check_feed_value(tensor, value):
     from .ops.constant_op import to_numpy
     dtype = tensor.dtype.base_dtype
     try:
-        array = to_numpy(value, dtype, "the value fed for '%s'" % tensor.name)
+        array = to_numpy(value, dtype, "the value fed for %s" % tensor._describe())
     except errors.DTypeError as e:
         raise errors.FeedTypeError(
-            "Cannot feed %s: %s" % (tensor._describe(), e.message),
-            hint="feed values that fit dtype %s (e.g. np.asarray(data, dtype=np.%s))."
+            e.message, hint="feed values that fit dtype %s (e.g. np.asarray(data, dtype=np.%s))."
             % (dtype.name, dtype.name)) from None
     expected = tensor.shape
     if expected.dims is not None:
