@@ -63,6 +63,7 @@ from .session import ConfigProto, GPUOptions, InteractiveSession, RunMetadata, R
 from . import train
 from . import nn
 from . import losses
+from . import summary
 from . import debug
 
 sub = subtract
