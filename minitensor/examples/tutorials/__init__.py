@@ -1,0 +1,1 @@
+"""The tutorials' helper modules (``tensorflow.examples.tutorials``)."""
