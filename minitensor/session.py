@@ -118,6 +118,10 @@ class _FetchLeaf:
 
 def _flatten_fetches(fetches, graph, elements, positions):
     """Turn a fetch structure into a template; unique graph elements go to ``elements``."""
+    if hasattr(fetches, "_fetch_components"):      # e.g. SparseTensor -> SparseTensorValue
+        value_type, parts = fetches._fetch_components()
+        return ("namedtuple", value_type,
+                [_flatten_fetches(p, graph, elements, positions) for p in parts])
     if isinstance(fetches, (list, tuple)) and not hasattr(fetches, "_to_tensor"):
         items = [_flatten_fetches(f, graph, elements, positions) for f in fetches]
         if isinstance(fetches, tuple) and hasattr(fetches, "_fields"):
