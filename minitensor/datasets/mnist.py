@@ -42,7 +42,7 @@ from ..framework.errors import MinitensorError
 __all__ = ["DataSet", "Datasets", "read_data_sets", "load_data", "read_idx", "parse_idx",
            "dense_to_one_hot", "extract_images", "extract_labels", "download", "find_files",
            "search_dirs", "cache_dir", "MIRRORS", "FILES", "DatasetError", "ChecksumError",
-           "DatasetNotFoundError"]
+           "DatasetNotFoundError", "DownloadError"]
 
 DEFAULT_SOURCE_URL = "https://storage.googleapis.com/cvdf-datasets/mnist/"
 MIRRORS = (
@@ -202,7 +202,7 @@ def _sha256(data):
     return hashlib.sha256(data).hexdigest()
 
 
-def _load_checked(path, spec, verify=True):
+def _load_checked(path, spec, verify=True, name=None):
     """Read one MNIST file, check its SHA-256, return its array.
 
     A file passes when its bytes are a known copy (the shipped ``.gz`` or the unpacked IDX), or
@@ -210,7 +210,8 @@ def _load_checked(path, spec, verify=True):
     are). The IDX header is parsed before the unpacked hash is compared, so a cut-off file is
     reported as cut off rather than as a bare hash mismatch.
     """
-    name, data = _read_bytes(path)
+    path_name, data = _read_bytes(path)
+    name = name or path_name
     file_sha = _sha256(data)
     is_gzip = data[:2] == _GZIP_MAGIC
     raw = _gunzip(name, data) if is_gzip else data
@@ -218,7 +219,7 @@ def _load_checked(path, spec, verify=True):
     if verify and file_sha not in (spec.gz_sha256, spec.raw_sha256):
         raw_sha = _sha256(raw) if is_gzip else file_sha
         if raw_sha != spec.raw_sha256:
-            expected = ("  expected: %s (the file as shipped), or a gzip of IDX bytes with\n"
+            expected = ("  expected: %s (the .gz as shipped), or any .gz that unpacks to\n"
                         "            %s\n" % (spec.gz_sha256, spec.raw_sha256)) if is_gzip \
                 else "  expected: %s\n" % spec.raw_sha256
             got = "  got:      %s%s\n" % (file_sha, (
@@ -305,7 +306,8 @@ def download(key, directory=None, mirrors=None):
     try:
         os.makedirs(directory, exist_ok=True)
     except OSError as e:
-        raise _DownloadFailed(["cannot create the download directory %s: %s" % (directory, e)])
+        raise DownloadError(spec, ["cannot create the download directory %s: %s"
+                                   % (directory, e)])
     target = os.path.join(directory, spec.gz_name)
     failures = []
     for base in (mirrors or MIRRORS):
@@ -314,7 +316,7 @@ def download(key, directory=None, mirrors=None):
             handle, temp_path = tempfile.mkstemp(prefix="." + spec.gz_name + ".", suffix=".part",
                                                   dir=directory)
         except OSError as e:
-            raise _DownloadFailed(["cannot write into %s: %s" % (directory, e)])
+            raise DownloadError(spec, ["cannot write into %s: %s" % (directory, e)])
         try:
             with os.fdopen(handle, "wb") as out:
                 with _urlopen(url, DOWNLOAD_TIMEOUT_S) as response:
@@ -323,33 +325,39 @@ def download(key, directory=None, mirrors=None):
                         if not chunk:
                             break
                         out.write(chunk)
-            _load_checked(temp_path, spec)  # raises on a cut-off or wrong file
+            _load_checked(temp_path, spec, name=url)  # raises on a cut-off or wrong file
             os.replace(temp_path, target)
             print("Downloaded %s from %s (%d bytes)." % (target, url, os.path.getsize(target)))
             return target
         except (OSError, ValueError) as e:  # URLError and DatasetError are among these
-            failures.append("%s: %s" % (url, str(e).splitlines()[0]))
+            reason = str(e).splitlines()[0]
+            failures.append(reason if reason.startswith(url) else "%s: %s" % (url, reason))
         finally:
             if os.path.exists(temp_path):
                 os.remove(temp_path)
-    raise _DownloadFailed(failures)
+    raise DownloadError(spec, failures)
 
 
-class _DownloadFailed(Exception):
-    def __init__(self, failures):
-        super().__init__("; ".join(failures))
-        self.failures = failures
+class DownloadError(DatasetNotFoundError):
+    """No mirror gave a good copy of one file; ``failures`` has one line per attempt."""
+
+    def __init__(self, spec, failures):
+        self.failures = list(failures)
+        super().__init__("could not download %s:\n%s" % (
+            spec.gz_name, "\n".join("    " + line for line in self.failures)))
 
 
 def _missing_error(missing, directory, failures):
     names = ", ".join(FILES[key].gz_name for key in missing)
-    searched = "\n".join("    %s  (%s%s)" % (path, why, "" if os.path.isdir(path) else
-                                               ", does not exist")
-                         for path, why in search_dirs(directory))
+    searched = "\n".join(
+        "    %s  (%s%s%s)" % (path, why,
+                             "" if os.path.isabs(path) else ": " + os.path.abspath(path),
+                             "" if os.path.isdir(path) else ", does not exist")
+        for path, why in search_dirs(directory))
     tried = "\n".join("    " + line for line in failures) or "    (no mirror was tried)"
     put_there = download_dir()
     return DatasetNotFoundError(
-        "MNIST files missing, and downloading them failed (no network?).\n"
+        "MNIST files missing, and downloading them failed.\n"
         "  missing: %s\n"
         "  looked in, in this order:\n%s\n"
         "  download attempts:\n%s" % (names, searched, tried),
@@ -368,7 +376,7 @@ def _load_all(directory=None, source_url=None, verify=True):
         try:
             for key in missing:
                 paths[key] = download(key, mirrors=mirrors)
-        except _DownloadFailed as e:
+        except DownloadError as e:
             still_missing = [key for key in missing if paths[key] is None]
             raise _missing_error(still_missing, directory, e.failures) from None
     return collections.OrderedDict(
