@@ -2,8 +2,9 @@
 
 The seed's programs ("正则化回归") with `import minitensor as tf`: the multiple-regression
 graph of chapter 5 plus a penalty on the weights, with the penalty's strength held in a
-variable (`lasso_param`, `ridge_param`) as in the seed.  As in chapter 5 the data is
-scikit-learn's diabetes set (the seed's Boston set is no longer shipped), standardized.
+variable (`lasso_param`, `ridge_param`) as in the seed, and, for comparison, the same
+model without a penalty.  As in chapter 5 the data is scikit-learn's diabetes set (the
+seed's Boston set is no longer shipped), standardized.
 
     python tutorials/ch06_regularized_regression.py
 
@@ -40,10 +41,11 @@ X_train, X_test, y_train, y_test = skms.train_test_split(X, y, test_size=.2,
 
 
 def train(regularization):
-    """Build the graph with the given penalty ("lasso", "ridge", "elasticnet"), train it.
+    """Build the graph with the given penalty ("none", "lasso", "ridge", "elasticnet"),
+    train it.
 
     Each model gets a fresh default graph, as each of the seed's programs started from
-    an empty one.  Returns the per-epoch test MSE and R2.
+    an empty one.  Returns the per-epoch test MSE and R2 and the learned weights.
     """
     tf.reset_default_graph()
     num_outputs = y_train.shape[1]
@@ -69,11 +71,13 @@ def train(regularization):
     elif regularization == "ridge":
         ridge_param = tf.Variable(0.8, dtype=tf.float32, trainable=False)
         penalty = tf.reduce_mean(tf.square(w)) * ridge_param
-    else:  # elasticnet: "modify ridge_param and ridge_loss so the loss is L1 + L2"
+    elif regularization == "elasticnet":  # the seed: "make the loss L1 + L2"
         lasso_param = tf.Variable(0.8, dtype=tf.float32, trainable=False)
         ridge_param = tf.Variable(0.8, dtype=tf.float32, trainable=False)
         penalty = (tf.reduce_mean(tf.abs(w)) * lasso_param
                    + tf.reduce_mean(tf.square(w)) * ridge_param)
+    else:  # "none": chapter 5's plain least-squares loss, for comparison
+        penalty = 0.0
     loss = tf.reduce_mean(tf.square(model - y_tensor)) + penalty
 
     mse = tf.reduce_mean(tf.square(model - y_tensor))
@@ -96,25 +100,31 @@ def train(regularization):
         w_hat = tfs.run(w)
     print("{0:>10}: For test data: MSE = {1:.8f}, R2 = {2:.8f}, sum|w| = {3:.4f}".format(
         regularization, mse_epochs[-1], rs_epochs[-1], float(np.abs(w_hat).sum())))
-    return mse_epochs, rs_epochs
+    return mse_epochs, rs_epochs, w_hat.ravel()
 
 
-results = {name: train(name) for name in ("lasso", "ridge", "elasticnet")}
+results = {name: train(name) for name in ("none", "lasso", "ridge", "elasticnet")}
 
-# --- One figure: test MSE and R2 per epoch for the three penalties ------------------
-fig, (ax_mse, ax_r2) = plt.subplots(1, 2, figsize=(14, 6))
-for name, (mse_epochs, rs_epochs) in results.items():
+# --- One figure: test MSE per epoch, and the learned weight of each feature -------------
+fig, (ax_mse, ax_w) = plt.subplots(1, 2, figsize=(14, 6))
+for name, (mse_epochs, rs_epochs, w_hat) in results.items():
     ax_mse.plot(mse_epochs, label=name)
-    ax_r2.plot(rs_epochs, label=name)
+ax_mse.set_yscale("log")
 ax_mse.set_title("MSE on X_test")
 ax_mse.set_xlabel("# Epoch")
-ax_mse.set_ylabel("MSE")
+ax_mse.set_ylabel("MSE (log scale)")
 ax_mse.legend()
-ax_r2.set_title("R2 on X_test")
-ax_r2.set_xlabel("# Epoch")
-ax_r2.set_ylabel("R2")
-ax_r2.set_ylim(min(0.0, min(r.min() for _, r in results.values())), 1.0)
-ax_r2.legend()
+
+features = np.arange(X_train.shape[1])
+bar_width = 0.8 / len(results)
+for i, (name, (_, _, w_hat)) in enumerate(results.items()):
+    ax_w.bar(features + i * bar_width, w_hat, width=bar_width, label=name)
+ax_w.set_xticks(features + 0.4 - bar_width / 2)
+ax_w.set_xticklabels(diabetes.feature_names)
+ax_w.axhline(0.0, color="black", linewidth=0.5)
+ax_w.set_title("Learned weights: the penalties pull them towards 0")
+ax_w.set_ylabel("w")
+ax_w.legend()
 fig.savefig(os.path.join(output_dir, "ch06_regularization.png"))
 plt.close(fig)
 
