@@ -1,0 +1,77 @@
+"""What the optimizers' fused update ops share.
+
+An update op (``ApplyMomentum``, ``ApplyAdam`` ...) takes the variable and its slot variables
+(momentum, running averages) *by reference* -- its first inputs, declared with
+``ref_inputs=(0, 1, ...)`` so the session does not evaluate them -- and updates their arrays
+in the session IN PLACE.  The session gives the kernel ``ctx.key`` (the variable's name);
+:func:`ref_values` finds the slots' arrays from the op's other reference inputs.
+"""
+import numpy as np
+
+from ..framework.graph import get_default_graph
+from ..ops.array_ops import fill
+from ..ops.constant_op import convert_to_tensor
+from ..ops.math_ops import cast
+from ..ops.op_util import make_op
+from ..ops.state_ops import Variable
+
+
+def ref_values(ctx, count):
+    """The session's arrays for the op's first ``count`` inputs (the variable, then slots).
+
+    A slot that has no value yet means the initializer ran before the optimizer made its
+    slots: say so, naming the slot and the initializer.
+    """
+    state = ctx.state
+    names = [ctx.op.inputs[i].op.name for i in range(count)]
+    try:
+        return [state[name] for name in names]
+    except KeyError:
+        missing = [name for name in names if name not in state]
+        raise ctx.session._uninitialized_error(missing) from None
+
+
+def update_op(op_type, refs, values, var, attrs=None):
+    """Create the update op: inputs = variable/slot references, then plain values."""
+    inputs = [r._ref() for r in refs] + list(values)
+    return make_op(op_type, inputs, var.dtype, var.shape, name=op_type, attrs=attrs).op
+
+
+def hyper_tensor(value, name):
+    """A hyperparameter (Python number or tensor) as a tensor, made once in ``_prepare``."""
+    return convert_to_tensor(value, name=name)
+
+
+def as_dtype_of(t, var):
+    """Cast a hyperparameter to the variable's dtype (a float64 model with float32 rates)."""
+    dtype = var.dtype.base_dtype
+    return t if t.dtype.base_dtype == dtype else cast(t, dtype)
+
+
+def filled_slot(optimizer, var, value, slot_name, op_name):
+    """A slot variable like ``Optimizer._zeros_slot`` but filled with ``value`` (Adagrad's
+    initial accumulator, RMSProp's initial mean square)."""
+    key = (slot_name, var)
+    if key not in optimizer._slots:
+        graph = get_default_graph()
+        saved = graph._name_stack
+        graph._name_stack = ""
+        try:
+            dtype = var.dtype.base_dtype
+            init = fill(var.shape.as_list(), np.asarray(value, dtype=dtype.as_numpy_dtype))
+            optimizer._slots[key] = Variable(init, trainable=False,
+                                             name="%s/%s" % (var.op.name, op_name))
+        finally:
+            graph._name_stack = saved
+    return optimizer._slots[key]
+
+
+def top_level_variable(value, name, dtype):
+    """A non-trainable variable outside every name scope (Adam's ``beta1_power``)."""
+    graph = get_default_graph()
+    saved = graph._name_stack
+    graph._name_stack = ""
+    try:
+        return Variable(convert_to_tensor(value, dtype=dtype), trainable=False, name=name)
+    finally:
+        graph._name_stack = saved
