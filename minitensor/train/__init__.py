@@ -10,3 +10,4 @@ from .training_util import (create_global_step, get_global_step,  # noqa: F401
                             get_or_create_global_step, global_step)
 from .learning_rate_decay import (exponential_decay, inverse_time_decay,  # noqa: F401
                                   natural_exp_decay)
+from .saver import Saver, latest_checkpoint, get_checkpoint_state, list_variables  # noqa: F401
