@@ -23,7 +23,6 @@ import json
 import numbers
 import os
 import re
-import tempfile
 import time
 import warnings
 
@@ -49,6 +48,7 @@ _KNOWN_SUFFIXES = (INDEX_SUFFIX, VALUES_SUFFIX, ".index", ".meta", ".data-00000-
 
 def _atomic_write(path, write):
     """Write ``path`` through ``write(binary_file)`` into a temporary file, then rename it."""
+    import tempfile  # here, not at the top: it is slow to import and only saving needs it
     directory = os.path.dirname(path) or "."
     handle, temp_path = tempfile.mkstemp(prefix="." + os.path.basename(path) + ".",
                                          suffix=".tmp", dir=directory)
@@ -266,8 +266,8 @@ class Saver:
         if save_path is None:
             raise ValueError("Can't load save_path when it is None. (tf.train.latest_checkpoint "
                              "returns None when the directory holds no checkpoint.)")
-        prefix = _existing_prefix(save_path)
         _check_graph(self._variables, sess, "restore")
+        prefix = _existing_prefix(save_path)
         entries = _read_entries(prefix)
         report = _mismatch_report(self._variables, entries, prefix)
         if report is not None:
