@@ -355,6 +355,12 @@ def test_qr_gradient(shape):
     check_grad(lambda x: tf.qr(x), rng(27).standard_normal(shape))
 
 
+def test_qr_gradient_refuses_tall_full_matrices():
+    q, r = tf.qr(tf.placeholder(tf.float64, [4, 2]), full_matrices=True)
+    with pytest.raises(NotImplementedError, match="full_matrices=False"):
+        tf.gradients(q, q.op.inputs[0])
+
+
 def test_qr_full_matrices_gradient_square():
     check_grad(lambda x: tf.qr(x, full_matrices=True), rng(28).standard_normal((3, 3)))
 

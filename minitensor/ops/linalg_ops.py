@@ -855,10 +855,11 @@ def _svd(a, full_matrices, compute_uv):
 
 @register_gradient("Svd")
 def _svd_grad(op, grad_s, grad_u=None, grad_v=None):
-    """A = U S V^H (M <= N; for M > N differentiate A^H = V S U^H and transpose):
-    dL/dA = U [diag(dL/ds) + (F o (U^H dU) + h.c.) S + S (F o (V1^H dV1) + h.c.)] V1^H
-            + (M < N terms: U S^-1 (dV1^H - dV1^H V1 V1^H) ...),
-    F[i, j] = 1/(s_j^2 - s_i^2) off the diagonal (infinite for repeated singular values)."""
+    """A = U S V1^H with V1 the first M columns of V (M <= N; for M > N differentiate
+    A^H = V S U^H and transpose the result).  With dU = dL/dU, dV1 = dL/dV1:
+    dL/dA = U [diag(dL/ds) + (J + J^H) S + S (K + K^H)] V1^H + U S^-1 dV1^H (I - V1 V1^H),
+    J = F o (U^H dU), K = F o (V1^H dV1), F[i, j] = 1/(s_j^2 - s_i^2) off the diagonal
+    (infinite for repeated singular values); the last term only when M < N."""
     a = op.inputs[0]
     s_mat_grad = matrix_diag(grad_s)
     if not op.attrs["compute_uv"]:
