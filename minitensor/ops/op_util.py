@@ -55,9 +55,12 @@ def convert_pair(x, y, op_label):
         x = _convert_like(x, y, op_label)
     elif not x_is_t and not y_is_t:
         dx, dy = infer_dtype(x), infer_dtype(y)
-        if dx != dy and (dx.is_floating or dy.is_floating):
-            target = dx if dx.is_floating else dy
-            dx = dy = target
+        if dx != dy:
+            x_np, y_np = isinstance(x, (np.ndarray, np.generic)), isinstance(y, (np.ndarray, np.generic))
+            if x_np != y_np:                 # a NumPy array's dtype wins over a Python number's
+                dx = dy = dx if x_np else dy
+            elif dx.is_floating or dy.is_floating:
+                dx = dy = dx if dx.is_floating else dy
         x = convert_to_tensor(x, dtype=dx)
         y = convert_to_tensor(y, dtype=dy)
     else:
