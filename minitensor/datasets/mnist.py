@@ -31,7 +31,6 @@ import gzip
 import hashlib
 import os
 import struct
-import tempfile
 import zlib
 
 import numpy as np
@@ -240,7 +239,8 @@ def _load_checked(path, spec, verify=True, name=None):
 # --- where the files are -----------------------------------------------------------------
 
 def cache_dir():
-    """``$MINITENSOR_DATA_DIR/mnist`` if that variable is set, else ``~/.cache/minitensor/mnist``."""
+    """``$MINITENSOR_DATA_DIR/mnist`` when that variable is set, else ``~/.cache/minitensor/mnist``.
+    """
     base = os.environ.get("MINITENSOR_DATA_DIR")
     if base:
         return os.path.join(os.path.expanduser(base), "mnist")
@@ -301,6 +301,7 @@ def download(key, directory=None, mirrors=None):
     checked, and only then renamed into place, so an interrupted download never leaves a
     half file under the real name. Raises :class:`DatasetNotFoundError` when no mirror works.
     """
+    import tempfile
     spec = FILES[key]
     directory = os.path.expanduser(os.fspath(directory)) if directory else download_dir()
     try:

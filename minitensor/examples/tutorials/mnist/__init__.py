@@ -1,2 +1,2 @@
-"""``tensorflow.examples.tutorials.mnist``: the ``input_data`` module of the TF 1.x MNIST tutorials."""
+"""``tensorflow.examples.tutorials.mnist``: the TF 1.x MNIST tutorials' ``input_data`` module."""
 from . import input_data  # noqa: F401
