@@ -29,7 +29,7 @@ def _session_for(y, session):
 
 def numeric_jacobian(y, x, feed_dict, session, delta=1e-6):
     """d(y)/d(x) by central differences: an array of shape y.shape + x.shape."""
-    x_value = np.array(feed_dict[x], dtype=np.float64)
+    x_value = np.array(feed_dict[x], dtype=np.float64, order="C")  # C order: flat is a view
     y0 = np.asarray(session.run(y, feed_dict))
     jac = np.zeros(y0.shape + x_value.shape)
     flat = x_value.reshape(-1)
