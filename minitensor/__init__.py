@@ -64,6 +64,8 @@ from . import train
 from . import nn
 from . import losses
 from . import summary
+from . import datasets
+from . import examples
 from . import debug
 
 sub = subtract
