@@ -88,7 +88,7 @@ def _report(x, got, numeric, rows=8):
              "  %-14s %-16s %-16s %s" % ("index", "analytic", "numeric", "abs error")]
     err = np.abs(got - numeric).reshape(-1)
     for i in np.argsort(-err)[:rows]:
-        idx = np.unravel_index(i, got.shape) if got.shape else ()
+        idx = tuple(int(k) for k in np.unravel_index(i, got.shape)) if got.shape else ()
         lines.append("  %-14s %-16.8g %-16.8g %.3g" % (idx, got.reshape(-1)[i],
                                                       numeric.reshape(-1)[i], err[i]))
     return "\n".join(lines)
