@@ -10,7 +10,7 @@ import numpy as np
 
 from ..framework.registry import not_differentiable, reference_kernel
 from .optimizer import Optimizer
-from .update_util import as_dtype_of, hyper_tensor, ref_values, update_op
+from .update_util import Hyper, ref_values, update_op
 
 
 class AdadeltaOptimizer(Optimizer):
@@ -30,16 +30,16 @@ class AdadeltaOptimizer(Optimizer):
             self._zeros_slot(v, "accum_update", self._name)
 
     def _prepare(self):
-        self._lr_t = hyper_tensor(self._learning_rate, "lr")
-        self._rho_t = hyper_tensor(self._rho, "rho")
-        self._epsilon_t = hyper_tensor(self._epsilon, "epsilon")
+        self._lr_t = Hyper(self._learning_rate, "lr")
+        self._rho_t = Hyper(self._rho, "rho")
+        self._epsilon_t = Hyper(self._epsilon, "epsilon")
 
     def _apply_dense(self, grad, var):
         accum = self.get_slot(var, "accum")
         accum_update = self.get_slot(var, "accum_update")
         return update_op("ApplyAdadelta", [var, accum, accum_update],
-                         [as_dtype_of(self._lr_t, var), as_dtype_of(self._rho_t, var),
-                          as_dtype_of(self._epsilon_t, var), grad], var)
+                         [self._lr_t.for_var(var), self._rho_t.for_var(var),
+                          self._epsilon_t.for_var(var), grad], var)
 
 
 @reference_kernel("ApplyAdadelta", needs_context=True, ref_inputs=(0, 1, 2))

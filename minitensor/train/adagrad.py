@@ -8,7 +8,7 @@ import numpy as np
 
 from ..framework.registry import not_differentiable, reference_kernel
 from .optimizer import Optimizer
-from .update_util import as_dtype_of, filled_slot, hyper_tensor, ref_values, update_op
+from .update_util import Hyper, filled_slot, ref_values, update_op
 
 
 class AdagradOptimizer(Optimizer):
@@ -28,11 +28,11 @@ class AdagradOptimizer(Optimizer):
             filled_slot(self, v, self._initial_accumulator_value, "accumulator", self._name)
 
     def _prepare(self):
-        self._lr_t = hyper_tensor(self._learning_rate, "learning_rate")
+        self._lr_t = Hyper(self._learning_rate, "learning_rate")
 
     def _apply_dense(self, grad, var):
         accum = self.get_slot(var, "accumulator")
-        return update_op("ApplyAdagrad", [var, accum], [as_dtype_of(self._lr_t, var), grad], var)
+        return update_op("ApplyAdagrad", [var, accum], [self._lr_t.for_var(var), grad], var)
 
 
 @reference_kernel("ApplyAdagrad", needs_context=True, ref_inputs=(0, 1))

@@ -16,7 +16,7 @@ from ..framework.graph import get_default_graph
 from ..framework.registry import not_differentiable, reference_kernel
 from ..ops.state_ops import assign
 from .optimizer import Optimizer
-from .update_util import as_dtype_of, hyper_tensor, ref_values, top_level_variable, update_op
+from .update_util import Hyper, as_dtype_of, ref_values, top_level_variable, update_op
 
 
 class AdamOptimizer(Optimizer):
@@ -49,15 +49,15 @@ class AdamOptimizer(Optimizer):
             self._zeros_slot(v, "v", self._name)
 
     def _prepare(self):
-        self._lr_t = hyper_tensor(self._lr, "learning_rate")
-        self._beta1_t = hyper_tensor(self._beta1, "beta1")
-        self._beta2_t = hyper_tensor(self._beta2, "beta2")
-        self._epsilon_t = hyper_tensor(self._epsilon, "epsilon")
+        self._lr_t = Hyper(self._lr, "learning_rate")
+        self._beta1_t = Hyper(self._beta1, "beta1")
+        self._beta2_t = Hyper(self._beta2, "beta2")
+        self._epsilon_t = Hyper(self._epsilon, "epsilon")
 
     def _apply_dense(self, grad, var):
         beta1_power, beta2_power = self._get_beta_accumulators()
         values = [as_dtype_of(t.value(), var) for t in (beta1_power, beta2_power)]
-        values += [as_dtype_of(t, var) for t in
+        values += [h.for_var(var) for h in
                    (self._lr_t, self._beta1_t, self._beta2_t, self._epsilon_t)]
         return update_op("ApplyAdam", [var, self.get_slot(var, "m"), self.get_slot(var, "v")],
                          values + [grad], var)
@@ -67,10 +67,8 @@ class AdamOptimizer(Optimizer):
         beta1_power, beta2_power = self._get_beta_accumulators()
         graph = get_default_graph()
         with graph.control_dependencies(update_ops):
-            update_beta1 = assign(beta1_power, beta1_power * as_dtype_of(self._beta1_t,
-                                                                         beta1_power))
-            update_beta2 = assign(beta2_power, beta2_power * as_dtype_of(self._beta2_t,
-                                                                         beta2_power))
+            update_beta1 = assign(beta1_power, beta1_power * self._beta1_t.for_var(beta1_power))
+            update_beta2 = assign(beta2_power, beta2_power * self._beta2_t.for_var(beta2_power))
         return list(update_ops) + [update_beta1.op, update_beta2.op]
 
     def variables(self):

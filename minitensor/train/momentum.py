@@ -6,7 +6,7 @@
 """
 from ..framework.registry import not_differentiable, reference_kernel
 from .optimizer import Optimizer
-from .update_util import as_dtype_of, hyper_tensor, ref_values, update_op
+from .update_util import Hyper, ref_values, update_op
 
 
 class MomentumOptimizer(Optimizer):
@@ -24,13 +24,13 @@ class MomentumOptimizer(Optimizer):
             self._zeros_slot(v, "momentum", self._name)
 
     def _prepare(self):
-        self._lr_t = hyper_tensor(self._learning_rate, "learning_rate")
-        self._momentum_t = hyper_tensor(self._momentum, "momentum")
+        self._lr_t = Hyper(self._learning_rate, "learning_rate")
+        self._momentum_t = Hyper(self._momentum, "momentum")
 
     def _apply_dense(self, grad, var):
         accum = self.get_slot(var, "momentum")
         return update_op("ApplyMomentum", [var, accum],
-                         [as_dtype_of(self._lr_t, var), grad, as_dtype_of(self._momentum_t, var)],
+                         [self._lr_t.for_var(var), grad, self._momentum_t.for_var(var)],
                          var, attrs={"use_nesterov": self._use_nesterov})
 
 

@@ -13,7 +13,7 @@ import numpy as np
 
 from ..framework.registry import not_differentiable, reference_kernel
 from .optimizer import Optimizer
-from .update_util import as_dtype_of, filled_slot, hyper_tensor, ref_values, update_op
+from .update_util import Hyper, filled_slot, ref_values, update_op
 
 
 class RMSPropOptimizer(Optimizer):
@@ -37,13 +37,13 @@ class RMSPropOptimizer(Optimizer):
             self._zeros_slot(v, "momentum", self._name)
 
     def _prepare(self):
-        self._lr_t = hyper_tensor(self._learning_rate, "learning_rate")
-        self._decay_t = hyper_tensor(self._decay, "decay")
-        self._momentum_t = hyper_tensor(self._momentum, "momentum")
-        self._epsilon_t = hyper_tensor(self._epsilon, "epsilon")
+        self._lr_t = Hyper(self._learning_rate, "learning_rate")
+        self._decay_t = Hyper(self._decay, "decay")
+        self._momentum_t = Hyper(self._momentum, "momentum")
+        self._epsilon_t = Hyper(self._epsilon, "epsilon")
 
     def _apply_dense(self, grad, var):
-        hypers = [as_dtype_of(t, var) for t in
+        hypers = [h.for_var(var) for h in
                   (self._lr_t, self._decay_t, self._momentum_t, self._epsilon_t)]
         rms, mom = self.get_slot(var, "rms"), self.get_slot(var, "momentum")
         if self._centered:

@@ -14,6 +14,7 @@ from ..ops.constant_op import convert_to_tensor
 from ..ops.math_ops import cast
 from ..ops.op_util import make_op
 from ..ops.state_ops import Variable
+from ..framework.tensor import Tensor, TensorLike
 
 
 def ref_values(ctx, count):
@@ -37,13 +38,33 @@ def update_op(op_type, refs, values, var, attrs=None):
     return make_op(op_type, inputs, var.dtype, var.shape, name=op_type, attrs=attrs).op
 
 
-def hyper_tensor(value, name):
-    """A hyperparameter (Python number or tensor) as a tensor, made once in ``_prepare``."""
-    return convert_to_tensor(value, name=name)
+class Hyper:
+    """A hyperparameter (learning rate, momentum, ...): a tensor, or a Python number.
+
+    ``for_var(var)`` gives it as a tensor of the variable's dtype: a number becomes a
+    constant of that dtype (so a float64 model gets exactly 0.1, not float32's 0.1 cast up),
+    a tensor is cast when its dtype differs.  One constant per dtype, made on first use.
+    """
+
+    def __init__(self, value, name):
+        self.name = name
+        self.value = value
+        self._by_dtype = {}
+        if isinstance(value, (TensorLike, Tensor)):
+            self.value = convert_to_tensor(value)
+
+    def for_var(self, var):
+        dtype = var.dtype.base_dtype
+        if dtype not in self._by_dtype:
+            if isinstance(self.value, Tensor):
+                self._by_dtype[dtype] = as_dtype_of(self.value, var)
+            else:
+                self._by_dtype[dtype] = convert_to_tensor(self.value, dtype=dtype, name=self.name)
+        return self._by_dtype[dtype]
 
 
 def as_dtype_of(t, var):
-    """Cast a hyperparameter to the variable's dtype (a float64 model with float32 rates)."""
+    """Cast a tensor to the variable's dtype if it differs."""
     dtype = var.dtype.base_dtype
     return t if t.dtype.base_dtype == dtype else cast(t, dtype)
 
