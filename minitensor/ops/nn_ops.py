@@ -718,7 +718,7 @@ def _softmax_xent_grad(op, grad_loss, grad_backprop):
     grad_loss = expand_dims(grad_loss, axis)
     grad_logits = grad_loss * op.outputs[1]
     grad_labels = grad_loss * -log_softmax(logits, axis=axis)
-    if grad_backprop.op.type != "ZerosLike":      # only for second derivatives
+    if grad_backprop is not None and grad_backprop.op.type != "ZerosLike":   # 2nd derivatives
         probs = softmax(logits, axis=axis)
         grad_logits += (grad_backprop - reduce_sum(grad_backprop * probs, axis=axis,
                                                    keepdims=True)) * probs
@@ -783,7 +783,7 @@ def _sparse_softmax_xent_grad(op, grad_loss, grad_backprop):
     """d loss/d logits = softmax - one_hot(labels) (the op's 2nd output); labels: none"""
     logits = op.inputs[0]
     grad_logits = expand_dims(grad_loss, -1) * op.outputs[1]
-    if grad_backprop.op.type != "ZerosLike":      # only for second derivatives
+    if grad_backprop is not None and grad_backprop.op.type != "ZerosLike":   # 2nd derivatives
         probs = softmax(logits)
         grad_logits += (grad_backprop - reduce_sum(grad_backprop * probs, axis=-1,
                                                    keepdims=True)) * probs
