@@ -2,9 +2,9 @@
 import numpy as np
 
 from ..framework.registry import not_differentiable, reference_kernel
-from ..ops.constant_op import convert_to_tensor
 from ..ops.op_util import make_op
 from .optimizer import Optimizer
+from .update_util import Hyper
 
 
 class GradientDescentOptimizer(Optimizer):
@@ -15,13 +15,10 @@ class GradientDescentOptimizer(Optimizer):
         self._learning_rate = learning_rate
 
     def _prepare(self):
-        self._lr_t = convert_to_tensor(self._learning_rate, name="learning_rate")
+        self._lr = Hyper(self._learning_rate, "learning_rate")
 
     def _apply_dense(self, grad, var):
-        lr = self._lr_t
-        if lr.dtype.base_dtype != var.dtype.base_dtype:
-            from ..ops.math_ops import cast
-            lr = cast(lr, var.dtype.base_dtype)
+        lr = self._lr.for_var(var)      # a constant of the variable's dtype
         return make_op("ApplyGradientDescent", [var._ref(), lr, grad], var.dtype, var.shape,
                        name="ApplyGradientDescent").op
 
