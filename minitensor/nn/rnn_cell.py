@@ -27,7 +27,7 @@ LSTM and GRU cells run one fused op per step (``ops/rnn_ops.py``) unless built w
 import collections
 import warnings
 
-from ..framework.errors import ShapeError, format_site
+from ..framework.errors import GraphMismatchError, ShapeError, format_site
 from ..framework.graph import get_default_graph
 from ..framework.shapes import TensorShape, describe
 from ..framework.tensor import Tensor
@@ -170,7 +170,7 @@ class RNNCell:
         self._check_inputs(inputs)
         graph = get_default_graph()
         if self._scope is not None and self._graph is not graph:
-            raise ValueError(
+            raise GraphMismatchError(
                 "This %s was first used in graph #%d; it cannot be used in graph #%d: its "
                 "variables live in the old graph." % (type(self).__name__, self._graph.number,
                                                       graph.number),
@@ -262,9 +262,9 @@ def _check_state(cell, state, expect_tuple):
     if expect_tuple and not (_is_sequence(state) and len(state) == 2):
         raise TypeError(
             "%s(state_is_tuple=True) expects its state as a pair LSTMStateTuple(c, h), but got "
-            "%s." % (type(cell).__name__, _describe_structure(state)),
-            hint="start from cell.zero_state(batch_size, tf.float32), or pass "
-                 "tf.nn.rnn_cell.LSTMStateTuple(c, h).")
+            "%s.\n  Fix: start from cell.zero_state(batch_size, tf.float32), or pass "
+            "tf.nn.rnn_cell.LSTMStateTuple(c, h)." % (type(cell).__name__,
+                                                     _describe_structure(state)))
 
 
 # =========================================================================
@@ -562,13 +562,19 @@ class MultiRNNCell(RNNCell):
         if self._state_is_tuple and not (_is_sequence(state) and len(state) == len(self._cells)):
             raise TypeError(
                 "MultiRNNCell with %d layers expects a tuple of %d states, one per layer, but "
-                "got %s." % (len(self._cells), len(self._cells), _describe_structure(state)),
-                hint="start from cell.zero_state(batch_size, tf.float32).")
+                "got %s.\n  Fix: start from cell.zero_state(batch_size, tf.float32)."
+                % (len(self._cells), len(self._cells), _describe_structure(state)))
         offset, new_states, current = 0, [], inputs
         for i, cell in enumerate(self._cells):
             with variable_scope("cell_%d" % i):
                 if self._state_is_tuple:
                     layer_state = state[i]
+                    if len(_flatten(layer_state)) != len(_flatten(cell.state_size)):
+                        raise TypeError(
+                            "MultiRNNCell: layer %d (%s) expects a state of sizes %r, but got "
+                            "%s.\n  Fix: start from cell.zero_state(batch_size, tf.float32)."
+                            % (i, type(cell).__name__, cell.state_size,
+                               _describe_structure(layer_state)))
                 else:
                     size = int(cell.state_size)
                     layer_state = state[:, offset:offset + size]
