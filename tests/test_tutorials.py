@@ -184,3 +184,115 @@ def test_every_tutorial_is_tested():
     assert scripts, "no tutorials found"
     for script in scripts:
         assert '"%s"' % script in source, script
+
+
+# --- docs/errors.md: every program on the page gives the message the page shows ---------
+
+ERRORS_PAGE = ROOT / "docs" / "errors.md"
+_BROKEN = re.compile(r'```python title="broken"\n(.*?)```\s*\nminitensor says:\s*\n```text\n(.*?)\n```',
+                     re.S)
+_FIXED = re.compile(r'```python title="fixed"\n(.*?)```', re.S)
+
+
+def _run_snippet(code):
+    """Run a page's program as `snippet.py`; return what it printed and the error line."""
+    import contextlib
+    import io
+
+    import minitensor as tf
+    from minitensor.framework import registry
+    tf.reset_default_graph()
+    op_types_before = set(registry._OP_DEFS)
+    printed = io.StringIO()
+    try:
+        with contextlib.redirect_stdout(printed):
+            exec(compile(code, "snippet.py", "exec"), {"__name__": "__snippet__"})
+    except Exception as error:  # noqa: BLE001 - any error is what the page documents
+        return printed.getvalue() + "%s: %s" % (type(error).__name__, error)
+    finally:
+        # programs that register their own op types ("Double", "MyCustomOp") must not
+        # leave them behind for the next program
+        for op_type in set(registry._OP_DEFS) - op_types_before:
+            del registry._OP_DEFS[op_type]
+    return None
+
+
+def _normalize(text):
+    return re.sub(r"graph #\d+", "graph #N", text).strip()
+
+
+def test_errors_page_messages_are_current():
+    page = ERRORS_PAGE.read_text()
+    pairs = _BROKEN.findall(page)
+    assert len(pairs) >= 18, "the errors page lost its examples"
+    for code, shown in pairs:
+        got = _run_snippet(code)
+        assert got is not None, "this program on docs/errors.md raised nothing:\n" + code
+        assert _normalize(got) == _normalize(shown), (
+            "docs/errors.md shows a message minitensor no longer prints. Program:\n%s\n"
+            "--- the page shows ---\n%s\n--- minitensor prints ---\n%s" % (code, shown, got))
+
+
+def test_errors_page_fixes_run():
+    fixes = _FIXED.findall(ERRORS_PAGE.read_text())
+    assert len(fixes) >= 15
+    for code in fixes:
+        assert _run_snippet(code) is None, "a 'fixed' program on docs/errors.md fails:\n" + code
+
+
+def test_every_error_class_has_a_section():
+    """error.docs_url points at errors/#<docs_page>: that anchor must exist on the page."""
+    import minitensor  # noqa: F401  (defines the classes)
+    import minitensor.datasets.mnist  # noqa: F401
+    import minitensor.debug  # noqa: F401
+    from minitensor.framework.errors import MinitensorError
+
+    anchors = set(re.findall(r"^## .*\{#([a-z0-9-]+)\}\s*$", ERRORS_PAGE.read_text(), re.M))
+    classes, stack = [], [MinitensorError]
+    while stack:
+        cls = stack.pop()
+        classes.append(cls)
+        stack.extend(cls.__subclasses__())
+    missing = sorted("%s -> #%s" % (c.__name__, c.docs_page) for c in classes
+                     if c.docs_page not in anchors)
+    assert not missing, "docs/errors.md has no section for: " + ", ".join(missing)
+
+
+def test_tutorial_pages_include_their_scripts():
+    """Each chapter page includes its script (so page and program cannot diverge) and
+    names its test marker."""
+    for script in sorted(TUTORIALS.glob("ch*.py")):
+        page = ROOT / "docs" / (script.stem + ".md")
+        assert page.exists(), "no docs page for %s" % script.name
+        text = page.read_text()
+        assert '--8<-- "tutorials/%s"' % script.name in text
+        assert "pytest -m %s" % script.stem[:4] in text
+        sections = set(re.findall(r"# --8<-- \[start:(\w+)\]", script.read_text()))
+        used = set(re.findall(r'--8<-- "tutorials/%s:(\w+)"' % re.escape(script.name), text))
+        assert used <= sections, "page uses sections the script lacks: %s" % (used - sections)
+
+
+# --- docs/api.md: lists what exists, and everything public ------------------------------
+
+def _public_names(namespace, prefix):
+    import inspect
+    return {prefix + name for name in dir(namespace)
+            if not name.startswith("_") and not inspect.ismodule(getattr(namespace, name))}
+
+
+def test_api_page_matches_the_package():
+    import minitensor as tf
+    page = (ROOT / "docs" / "api.md").read_text()
+    listed = set(re.findall(r"`(tf(?:\.[A-Za-z_]\w*)+)`", page))
+    for name in sorted(listed):          # every name on the page exists
+        obj = tf
+        for part in name.split(".")[1:]:
+            assert hasattr(obj, part), "docs/api.md lists %s, which does not exist" % name
+            obj = getattr(obj, part)
+    public = (_public_names(tf, "tf.") | _public_names(tf.nn, "tf.nn.")
+              | _public_names(tf.train, "tf.train."))
+    public |= {"tf." + name for name in dir(tf) if not name.startswith("_")
+               and name not in ("framework", "ops", "session")          # internal packages
+               and __import__("inspect").ismodule(getattr(tf, name))}
+    missing = sorted(public - listed)
+    assert not missing, "public names missing from docs/api.md: " + ", ".join(missing)

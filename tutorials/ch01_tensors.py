@@ -5,7 +5,11 @@ symbolic handle: printing it shows its name, shape and dtype, never a value.  Va
 only inside `Session.run`.
 
     python tutorials/ch01_tensors.py
+
+The `# --8<-- [start:name]` / `[end:name]` comments mark the parts that the docs page
+docs/ch01_tensors.md shows (mkdocs includes them from this file); they do nothing here.
 """
+# --8<-- [start:setup]
 import numpy as np
 
 import minitensor as tf
@@ -15,14 +19,18 @@ import minitensor as tf
 tfs = tf.InteractiveSession()
 hello = tf.constant("Hello, TensorFlow!!")
 print(tfs.run(hello))  # strings come back as bytes, as in TF 1.x under Python 3
+# --8<-- [end:setup]
 
+# --8<-- [start:constants]
 # --- Constants ------------------------------------------------------------------------
 c1 = tf.constant(5, name="x")                 # int32: the dtype comes from the value
 c2 = tf.constant(6.0, name="y")               # float32
 c3 = tf.constant(7.0, tf.float32, name="z")   # dtype given explicitly
 print("c1:", c1)
 print("run([c1, c2, c3]) :", tfs.run([c1, c2, c3]))
+# --8<-- [end:constants]
 
+# --8<-- [start:operations]
 # --- Operations -------------------------------------------------------------------------
 # An op call adds a node to the graph and returns its output tensor; nothing is computed.
 op1 = tf.add(c2, c3)
@@ -34,7 +42,9 @@ print("run(op2): ", tfs.run(op2))
 print("run(tf.subtract(c3, c2)): ", tfs.run(tf.subtract(c3, c2)))
 print("run(tf.div(c3, c2)): ", tfs.run(tf.div(c3, c2)))
 print("run(tf.sqrt(c2 * c3)): ", tfs.run(tf.sqrt(c2 * c3)))
+# --8<-- [end:operations]
 
+# --8<-- [start:placeholders]
 # --- Placeholders ---------------------------------------------------------------------
 # A placeholder has no value of its own: every run that needs it must feed one.
 p1 = tf.placeholder(tf.float32)
@@ -47,7 +57,9 @@ print("run(op4, feed_dict={p1:3.0, p2:4.0}): ",
       tfs.run(op4, feed_dict={p1: 3.0, p2: 4.0}))
 print("run(op4, feed_dict={p1:[2.0, 3.0, 4.0], p2:[3.0, 4.0, 5.0]}): ",
       tfs.run(op4, feed_dict={p1: [2.0, 3.0, 4.0], p2: [3.0, 4.0, 5.0]}))
+# --8<-- [end:placeholders]
 
+# --8<-- [start:convert]
 # --- Tensors from Python objects: tf.convert_to_tensor ----------------------------------
 # 0-D
 tf_t = tf.convert_to_tensor(5.0, dtype=tf.float64)
@@ -89,3 +101,4 @@ print("run(tf_t[1][1][1]): ", tfs.run(element))
 print("run(tf_t): \n", tfs.run(tf_t))
 
 tfs.close()
+# --8<-- [end:convert]

@@ -5,13 +5,19 @@ A Variable is a tensor whose value lives in the session and survives from one ru
 next; it must be initialized in each session before it is read.
 
     python tutorials/ch02_variables.py
+
+The `# --8<-- [start:name]` / `[end:name]` comments mark the parts that the docs page
+docs/ch02_variables.md shows (mkdocs includes them from this file); they do nothing here.
 """
+# --8<-- [start:setup]
 import numpy as np
 
 import minitensor as tf
 
 tfs = tf.InteractiveSession()
+# --8<-- [end:setup]
 
+# --8<-- [start:variable]
 # --- tf.Variable: the linear model y = w * x + b ------------------------------------
 w = tf.Variable([.3], tf.float32)
 b = tf.Variable([-.3], tf.float32)
@@ -33,7 +39,9 @@ print("run(y, {x:[1,2,3,4]}): ", tfs.run(y, {x: [1, 2, 3, 4]}))
 update_w = tf.assign(w, [1.0])
 tfs.run(update_w)
 print("after assign, run(y, {x:[1,2,3,4]}): ", tfs.run(y, {x: [1, 2, 3, 4]}))
+# --8<-- [end:variable]
 
+# --8<-- [start:fill]
 # --- Tensors filled with one value -----------------------------------------------------
 a = tf.zeros(100,)
 print("a: ", tfs.run(a))
@@ -41,12 +49,16 @@ print("zeros([2, 3]):\n", tfs.run(tf.zeros([2, 3])))
 print("ones([2, 3]):\n", tfs.run(tf.ones([2, 3])))
 print("zeros_like(ones([2, 2])):\n", tfs.run(tf.zeros_like(tf.ones([2, 2]))))
 print("fill([2, 3], 7):\n", tfs.run(tf.fill([2, 3], 7)))
+# --8<-- [end:fill]
 
+# --8<-- [start:sequence]
 # --- Tensors filled with a sequence ----------------------------------------------------
 print("lin_space(0.0, 1.0, 5): ", tfs.run(tf.lin_space(0.0, 1.0, 5)))
 print("range(2, 10, 3): ", tfs.run(tf.range(2, 10, 3)))
 print("range(5): ", tfs.run(tf.range(5)))
+# --8<-- [end:sequence]
 
+# --8<-- [start:random]
 # --- Tensors filled from a random distribution --------------------------------------
 # The graph-level seed makes a program repeatable: every random op without its own seed
 # gets an op seed derived from the graph seed (and the op's name).
@@ -72,7 +84,9 @@ with tf.Session() as other:
 with_seed = tf.random_uniform([3], seed=7)
 with tf.Session() as s1, tf.Session() as s2:
     print("random_uniform(seed=7) in two sessions: ", s1.run(with_seed), s2.run(with_seed))
+# --8<-- [end:random]
 
+# --8<-- [start:get_variable]
 # --- tf.get_variable and variable scopes ---------------------------------------------
 w = tf.get_variable(name="w", shape=[1], dtype=tf.float32, initializer=[.3])
 b = tf.get_variable(name="b", shape=[1], dtype=tf.float32, initializer=[-.3])
@@ -101,3 +115,4 @@ print("AUTO_REUSE: ", k1, " same object:", k1 is k2)
 tf.global_variables_initializer().run()
 print("run([w, b]): ", tfs.run([w, b]))
 tfs.close()
+# --8<-- [end:get_variable]

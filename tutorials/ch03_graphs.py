@@ -6,9 +6,15 @@ Every op call adds a node (an Operation) to a graph; a session runs the part of 
 graph that the fetches need, in dependency order.
 
     python tutorials/ch03_graphs.py
-"""
-import minitensor as tf
 
+The `# --8<-- [start:name]` / `[end:name]` comments mark the parts that the docs page
+docs/ch03_graphs.md shows (mkdocs includes them from this file); they do nothing here.
+"""
+# --8<-- [start:setup]
+import minitensor as tf
+# --8<-- [end:setup]
+
+# --8<-- [start:default_graph]
 # --- The default graph --------------------------------------------------------------
 graph = tf.get_default_graph()
 
@@ -33,7 +39,9 @@ with tf.Session() as tfs:
     tf.global_variables_initializer().run()
     output = tfs.run(y, {x: [1, 2, 3, 4]})
 print("output: ", output)
+# --8<-- [end:default_graph]
 
+# --8<-- [start:lazy]
 # --- Lazy execution: only what the fetch needs runs ------------------------------------
 # `calls` counts how often `expensive` is computed: the assign_add is a control
 # dependency of `expensive`, so it runs exactly when `expensive` runs.
@@ -53,7 +61,9 @@ with tf.Session() as tfs:
     print("run(expensive) again:", tfs.run(expensive, {x: 2.0}),
           " calls =", tfs.run(calls))
     print("run(printed):", tfs.run(printed, {x: 2.0}))
+# --8<-- [end:lazy]
 
+# --8<-- [start:control_dependencies]
 # --- Execution order and control dependencies ----------------------------------------
 # Ops run in dependency order, not in the order the lines were written.  Inside
 # `with graph.control_dependencies([c, d])` every new op waits for c and d, even if it does
@@ -75,7 +85,9 @@ with tf.Session(config=config) as tfs:
     print("run(after_c):", tfs.run(after_c))  # c ran first: (0 + 5) + 10
     print("run(d):", tfs.run(d))              # only d (and what it needs) ran: 5 + 1
     print("counter:", tfs.run(counter))
+# --8<-- [end:control_dependencies]
 
+# --8<-- [start:multiple_graphs]
 # --- Multiple graphs -------------------------------------------------------------------
 # Ops go into the default graph unless another graph is made the default; a session runs
 # exactly one graph.
@@ -93,7 +105,9 @@ with tf.Session(graph=g) as tfs:
 print("output: ", output)
 print("y is in g:", y.graph is g, " and not in the default graph:",
       y.graph is not tf.get_default_graph())
+# --8<-- [end:multiple_graphs]
 
+# --8<-- [start:name_scopes]
 # --- Name scopes -------------------------------------------------------------------------
 # Names inside a scope are prefixed with it, which keeps big graphs readable.
 tf.reset_default_graph()
@@ -105,7 +119,9 @@ with tf.name_scope("layer2"):
 print("w1:", w1)
 print("h1:", h1)
 print("h2:", h2)
+# --8<-- [end:name_scopes]
 
+# --8<-- [start:devices]
 # --- Placing ops on devices ----------------------------------------------------------
 # The seed's example: log_device_placement=True prints where each op runs.
 tf.reset_default_graph()
@@ -120,3 +136,4 @@ config.log_device_placement = True
 with tf.Session(config=config) as tfs:
     tfs.run(tf.global_variables_initializer())
     print("output: ", tfs.run(y, {x: [1, 2, 3, 4]}))
+# --8<-- [end:devices]

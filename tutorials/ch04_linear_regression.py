@@ -10,7 +10,11 @@ Environment variables (so CI can run it small):
     MINITENSOR_TUTORIAL_EPOCHS   training epochs (default 1500)
     MINITENSOR_TUTORIAL_SAMPLES  generated samples (default 200)
     MINITENSOR_OUTPUT_DIR        where the plots go (default ./tutorial_output)
+
+The `# --8<-- [start:name]` / `[end:name]` comments mark the parts that the docs page
+docs/ch04_linear_regression.md shows (mkdocs includes them from this file); they do nothing here.
 """
+# --8<-- [start:setup]
 import os
 
 import matplotlib
@@ -27,7 +31,9 @@ num_epochs = int(os.environ.get("MINITENSOR_TUTORIAL_EPOCHS") or 1500)
 n_samples = int(os.environ.get("MINITENSOR_TUTORIAL_SAMPLES") or 200)
 output_dir = os.environ.get("MINITENSOR_OUTPUT_DIR") or "tutorial_output"
 os.makedirs(output_dir, exist_ok=True)
+# --8<-- [end:setup]
 
+# --8<-- [start:data]
 # --- 1. Data -----------------------------------------------------------------------
 # random_state makes the data (and so the numbers printed below) the same on every run;
 # the seed left it out.  make_regression draws the true slope uniformly from [0, 100]:
@@ -48,7 +54,9 @@ plt.close(fig)
 
 X_train, X_test, y_train, y_test = skms.train_test_split(X, y, test_size=.2,
                                                          random_state=123)
+# --8<-- [end:data]
 
+# --8<-- [start:inputs]
 # --- 2. Inputs, parameters -------------------------------------------------------
 num_outputs = y_train.shape[1]
 num_inputs = X_train.shape[1]
@@ -58,7 +66,9 @@ y_tensor = tf.placeholder(dtype=tf.float32, shape=[None, num_outputs], name="y")
 
 w = tf.Variable(tf.zeros([num_inputs, num_outputs]), dtype=tf.float32, name="w")
 b = tf.Variable(tf.zeros([num_outputs]), dtype=tf.float32, name="b")
+# --8<-- [end:inputs]
 
+# --8<-- [start:model]
 # --- 3. Model, loss, metrics ---------------------------------------------------------
 model = tf.matmul(x_tensor, w) + b
 loss = tf.reduce_mean(tf.square(model - y_tensor))
@@ -68,11 +78,15 @@ y_mean = tf.reduce_mean(y_tensor)
 total_error = tf.reduce_sum(tf.square(y_tensor - y_mean))
 unexplained_error = tf.reduce_sum(tf.square(y_tensor - model))
 rs = 1 - tf.div(unexplained_error, total_error)
+# --8<-- [end:model]
 
+# --8<-- [start:optimizer]
 # --- 4. Optimizer --------------------------------------------------------------------
 learning_rate = .01
 optimizer = tf.train.GradientDescentOptimizer(learning_rate).minimize(loss)
+# --8<-- [end:optimizer]
 
+# --8<-- [start:train]
 # --- 5. Training loop -------------------------------------------------------------
 w_hat = 0
 b_hat = 0
@@ -104,7 +118,9 @@ with tf.Session() as tfs:
 
 print("Model: Y = {0:.8f} X + {1:.8f}".format(w_hat[0], b_hat[0]))
 print("For test data: MSE = {0:.8f}, R2 = {1:.8f}".format(mse_score, rs_score))
+# --8<-- [end:train]
 
+# --8<-- [start:closed_form]
 # --- 6. The same line in closed form: least squares on [X, 1] ---------------------
 # Gradient descent should have walked to (almost exactly) this solution.
 design = np.hstack([X_train, np.ones_like(X_train)])
@@ -112,7 +128,9 @@ design = np.hstack([X_train, np.ones_like(X_train)])
 print("Least squares: Y = {0:.8f} X + {1:.8f}".format(w_ls, b_ls))
 print("Difference from least squares: |dw| = {0:.2e}, |db| = {1:.2e}".format(
     abs(w_hat[0] - w_ls), abs(b_hat[0] - b_ls)))
+# --8<-- [end:closed_form]
 
+# --8<-- [start:plots]
 # --- 7. Plots -------------------------------------------------------------------------
 fig = plt.figure(figsize=(14, 8))
 plt.title("Original Data and Trained Model")  # the seed wrote `plit.title`
@@ -146,3 +164,4 @@ fig.savefig(os.path.join(output_dir, "ch04_r2.png"))
 plt.close(fig)
 
 print("Plots saved in", output_dir)
+# --8<-- [end:plots]

@@ -11,7 +11,11 @@ seed's (MSE = 32.59, R2 = 0.606 on Boston).
 Environment variables (so CI can run it small):
     MINITENSOR_TUTORIAL_EPOCHS   training epochs (default 1500)
     MINITENSOR_OUTPUT_DIR        where the plots go (default ./tutorial_output)
+
+The `# --8<-- [start:name]` / `[end:name]` comments mark the parts that the docs page
+docs/ch05_multiple_regression.md shows (mkdocs includes them from this file); they do nothing here.
 """
+# --8<-- [start:setup]
 import os
 
 import matplotlib
@@ -28,7 +32,9 @@ import minitensor as tf
 num_epochs = int(os.environ.get("MINITENSOR_TUTORIAL_EPOCHS") or 1500)
 output_dir = os.environ.get("MINITENSOR_OUTPUT_DIR") or "tutorial_output"
 os.makedirs(output_dir, exist_ok=True)
+# --8<-- [end:setup]
 
+# --8<-- [start:data]
 # --- Data: the diabetes set instead of the seed's skds.load_boston() -------------------
 diabetes = skds.load_diabetes()
 X = diabetes.data.astype(np.float32)
@@ -40,7 +46,9 @@ X = skpp.StandardScaler().fit_transform(X)  # each feature: mean 0, standard dev
 X_train, X_test, y_train, y_test = skms.train_test_split(X, y, test_size=.2,
                                                          random_state=123)
 print("X_train:", X_train.shape, " X_test:", X_test.shape)
+# --8<-- [end:data]
 
+# --8<-- [start:model]
 # --- Model: the same graph as chapter 4, now with num_inputs = 10 ---------------------
 num_outputs = y_train.shape[1]
 num_inputs = X_train.shape[1]
@@ -63,7 +71,9 @@ rs = 1 - (tf.div(unexplained_error, total_error))
 learning_rate = 0.001
 # the seed wrote `GradientDescentOptimizer(learning_rate)minimize(loss)` (missing ".")
 optimizer = tf.train.GradientDescentOptimizer(learning_rate).minimize(loss)
+# --8<-- [end:model]
 
+# --8<-- [start:train]
 loss_epochs = np.empty(shape=[num_epochs], dtype=np.float32)
 mse_epochs = np.empty(shape=[num_epochs], dtype=np.float32)
 rs_epochs = np.empty(shape=[num_epochs], dtype=np.float32)
@@ -85,7 +95,9 @@ with tf.Session() as tfs:
         rs_epochs[epoch] = rs_score
 
 print("For test data: MSE = {0:.8f}, R2 = {1:.8f}".format(mse_score, rs_score))
+# --8<-- [end:train]
 
+# --8<-- [start:closed_form]
 # --- For comparison: ordinary least squares in closed form ---------------------------
 # With learning_rate 0.001, 1500 epochs are not enough to reach it (the bias alone
 # needs ~1/(2 * 0.001) = 500 epochs per factor e); the gap is what more epochs, or a
@@ -96,7 +108,9 @@ pred = np.hstack([X_test, np.ones((len(X_test), 1), dtype=np.float32)]) @ coef
 ls_mse = float(np.mean((pred - y_test) ** 2))
 ls_r2 = 1 - float(np.sum((y_test - pred) ** 2) / np.sum((y_test - y_test.mean()) ** 2))
 print("Least squares: MSE = {0:.8f}, R2 = {1:.8f}".format(ls_mse, ls_r2))
+# --8<-- [end:closed_form]
 
+# --8<-- [start:plots]
 # --- Plots ----------------------------------------------------------------------------
 fig = plt.figure(figsize=(14, 8))
 plt.axis([0, num_epochs, 0, max(np.max(loss_epochs), np.max(mse_epochs))])
@@ -119,3 +133,4 @@ fig.savefig(os.path.join(output_dir, "ch05_r2.png"))
 plt.close(fig)
 
 print("Plots saved in", output_dir)
+# --8<-- [end:plots]

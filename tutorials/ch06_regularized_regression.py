@@ -11,7 +11,11 @@ seed's Boston set is no longer shipped), standardized.
 Environment variables (so CI can run it small):
     MINITENSOR_TUTORIAL_EPOCHS   training epochs per model (default 1500)
     MINITENSOR_OUTPUT_DIR        where the plot goes (default ./tutorial_output)
+
+The `# --8<-- [start:name]` / `[end:name]` comments mark the parts that the docs page
+docs/ch06_regularized_regression.md shows (mkdocs includes them from this file); they do nothing here.
 """
+# --8<-- [start:setup]
 import os
 
 import matplotlib
@@ -28,7 +32,9 @@ import minitensor as tf
 num_epochs = int(os.environ.get("MINITENSOR_TUTORIAL_EPOCHS") or 1500)
 output_dir = os.environ.get("MINITENSOR_OUTPUT_DIR") or "tutorial_output"
 os.makedirs(output_dir, exist_ok=True)
+# --8<-- [end:setup]
 
+# --8<-- [start:data]
 diabetes = skds.load_diabetes()
 X = diabetes.data.astype(np.float32)
 y = diabetes.target.astype(np.float32)
@@ -38,8 +44,10 @@ if y.ndim == 1:
 X = skpp.StandardScaler().fit_transform(X)
 X_train, X_test, y_train, y_test = skms.train_test_split(X, y, test_size=.2,
                                                          random_state=123)
+# --8<-- [end:data]
 
 
+# --8<-- [start:train]
 def train(regularization):
     """Build the graph with the given penalty ("none", "lasso", "ridge", "elasticnet"),
     train it.
@@ -104,7 +112,9 @@ def train(regularization):
 
 
 results = {name: train(name) for name in ("none", "lasso", "ridge", "elasticnet")}
+# --8<-- [end:train]
 
+# --8<-- [start:plots]
 # --- One figure: test MSE per epoch, and the learned weight of each feature -------------
 fig, (ax_mse, ax_w) = plt.subplots(1, 2, figsize=(14, 6))
 for name, (mse_epochs, rs_epochs, w_hat) in results.items():
@@ -129,3 +139,4 @@ fig.savefig(os.path.join(output_dir, "ch06_regularization.png"))
 plt.close(fig)
 
 print("Plots saved in", output_dir)
+# --8<-- [end:plots]

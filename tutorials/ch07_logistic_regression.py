@@ -14,7 +14,11 @@ Environment variables (so CI can run it small):
     MINITENSOR_TUTORIAL_EPOCHS   training epochs (default 1000)
     MINITENSOR_TUTORIAL_SAMPLES  generated samples (default 200)
     MINITENSOR_OUTPUT_DIR        where the plots go (default ./tutorial_output)
+
+The `# --8<-- [start:name]` / `[end:name]` comments mark the parts that the docs page
+docs/ch07_logistic_regression.md shows (mkdocs includes them from this file); they do nothing here.
 """
+# --8<-- [start:setup]
 import os
 
 import matplotlib
@@ -31,7 +35,9 @@ num_epochs = int(os.environ.get("MINITENSOR_TUTORIAL_EPOCHS") or 1000)
 n_samples = int(os.environ.get("MINITENSOR_TUTORIAL_SAMPLES") or 200)
 output_dir = os.environ.get("MINITENSOR_OUTPUT_DIR") or "tutorial_output"
 os.makedirs(output_dir, exist_ok=True)
+# --8<-- [end:setup]
 
+# --8<-- [start:data]
 # --- Data -------------------------------------------------------------------------------
 # random_state (absent in the seed) makes the run repeatable; with 5 the two classes are
 # two well-separated clusters (scikit-learn's own LogisticRegression also scores 0.9875
@@ -60,7 +66,9 @@ print(y[0:5])
 
 X_train, X_test, y_train, y_test = skms.train_test_split(X, y, test_size=.4,
                                                          random_state=42)
+# --8<-- [end:data]
 
+# --8<-- [start:model]
 # --- Model --------------------------------------------------------------------------------
 num_outputs = y_train.shape[1]
 num_inputs = X_train.shape[1]
@@ -73,7 +81,7 @@ y = tf.placeholder(dtype=tf.float32, shape=[None, num_outputs], name="y")
 w = tf.Variable(tf.zeros([num_inputs, num_outputs]), name="w")
 b = tf.Variable(tf.zeros([num_outputs]), name="b")
 
-model = tf.sigmoid(tf.matmul(x, w) + b)  # tf.nn.sigmoid in TF 1.x is the same function
+model = tf.nn.sigmoid(tf.matmul(x, w) + b)  # tf.sigmoid is the same function
 
 loss = tf.reduce_mean(-tf.reduce_sum((y * tf.log(model)) + ((1 - y) * tf.log(1 - model)),
                                      axis=1))
@@ -84,7 +92,9 @@ optimizer = tf.train.GradientDescentOptimizer(learning_rate).minimize(loss)
 y_pred_op = tf.argmax(model, 1)
 y_orig_op = tf.argmax(y, 1)
 accuracy_op = tf.reduce_mean(tf.cast(tf.equal(y_pred_op, y_orig_op), tf.float32))
+# --8<-- [end:model]
 
+# --8<-- [start:train]
 report_every = max(1, num_epochs // 10)
 with tf.Session() as tfs:
     tf.global_variables_initializer().run()
@@ -98,7 +108,9 @@ with tf.Session() as tfs:
                                              feed_dict={x: X_test, y: y_test})
 
 print("Test accuracy = {0:.8f}".format(accuracy_score))
+# --8<-- [end:train]
 
+# --8<-- [start:plots]
 # --- Original vs predicted classes of the test points --------------------------------
 fig = plt.figure(figsize=(14, 4))
 plt.subplot(1, 2, 1)
@@ -111,3 +123,4 @@ fig.savefig(os.path.join(output_dir, "ch07_pred_vs_orig.png"))
 plt.close(fig)
 
 print("Plots saved in", output_dir)
+# --8<-- [end:plots]
