@@ -438,7 +438,7 @@ class Session(BaseSession):
                 copy_fetch.append(False)
             else:
                 fetch_slots.append(slot_of[element])
-                copy_fetch.append(element not in feeds and _aliases_state(element))
+                copy_fetch.append(_aliases_state(element, feeds))
         return _Plan(steps, initial, feed_slots, fetch_slots, copy_fetch, reads_vars, order)
 
     def _choose_kernel(self, op, op_def):
@@ -625,10 +625,13 @@ class InteractiveSession(Session):
         super().close()
 
 
-def _aliases_state(tensor):
-    """Does this fetched value share memory with a variable's stored value (or a constant)?
-    Then ``run`` returns a copy, so later training steps cannot change arrays you hold."""
+def _aliases_state(tensor, feeds=()):
+    """Does this fetched value share memory with a variable's stored value, a constant or an
+    array the caller fed?  Then ``run`` returns a copy, so later training steps (or changes to
+    the fed array) cannot change arrays you hold."""
     while True:
+        if tensor in feeds:
+            return True
         op = tensor.op
         if op.type in _STATE_OPS:
             return True

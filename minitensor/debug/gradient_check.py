@@ -36,11 +36,12 @@ def numeric_jacobian(y, x, feed_dict, session, delta=1e-6):
     for i in range(flat.size):
         old = flat[i]
         flat[i] = old + delta
-        plus = np.asarray(session.run(y, {**feed_dict, x: x_value}), dtype=np.float64)
+        # np.array copies: a result can be a view of x_value, which changes next
+        plus = np.array(session.run(y, {**feed_dict, x: x_value}), dtype=np.float64)
         flat[i] = old - delta
-        minus = np.asarray(session.run(y, {**feed_dict, x: x_value}), dtype=np.float64)
+        minus = np.array(session.run(y, {**feed_dict, x: x_value}), dtype=np.float64)
         flat[i] = old
-        jac.reshape(y0.shape + (-1,))[..., i] = (plus - minus) / (2 * delta)
+        jac.reshape(y0.shape + (flat.size,))[..., i] = (plus - minus) / (2 * delta)
     return jac
 
 

@@ -42,7 +42,7 @@ def sum_to_shape(x, shape_like):
     return reduce_to_shape(x, shape_like)
 
 
-@reference_kernel("SumToShape")
+@reference_kernel("SumToShape", returns_view=True)
 def _sum_to_shape(grad, like):
     """sum grad over leading extra axes and over axes where ``like`` has size 1"""
     target = np.shape(like)
@@ -71,7 +71,7 @@ def broadcast_to_like(x, like):
                    shape if shape is not None else like.shape, name="BroadcastToLike")
 
 
-@reference_kernel("BroadcastToLike")
+@reference_kernel("BroadcastToLike", returns_view=True)
 def _broadcast_to_like(x, like):
     return np.broadcast_to(x, np.shape(like))
 
@@ -651,7 +651,8 @@ unpack = unstack
 @reference_kernel("Unpack", returns_view=True)
 def _unpack(x, axis, num):
     moved = np.moveaxis(x, axis, 0)
-    return tuple(moved[i] for i in builtins.range(num))
+    parts = tuple(moved[i] for i in builtins.range(num))
+    return parts if num != 1 else parts[0]     # one output: one value, not a 1-tuple
 
 
 @register_gradient("Unpack")
@@ -690,8 +691,10 @@ def split(value, num_or_size_splits, axis=0, num=None, name="split"):
 @reference_kernel("Split", returns_view=True)
 def _split(x, axis, sizes):
     if None in sizes:
-        return tuple(np.split(x, len(sizes), axis=axis))
-    return tuple(np.split(x, np.cumsum(sizes)[:-1], axis=axis))
+        parts = tuple(np.split(x, len(sizes), axis=axis))
+    else:
+        parts = tuple(np.split(x, np.cumsum(sizes)[:-1], axis=axis))
+    return parts if len(parts) != 1 else parts[0]     # one output: one value, not a 1-tuple
 
 
 @register_gradient("Split")
@@ -742,7 +745,7 @@ def _tile_grad_grad(op, grad):
 
 def pad(tensor, paddings, mode="CONSTANT", name=None, constant_values=0):
     x = convert_to_tensor(tensor)
-    pads = np.asarray(static_int_list(paddings, "paddings")).reshape(-1, 2)
+    pads = np.asarray(static_int_list(paddings, "paddings"), dtype=np.int64).reshape(-1, 2)
     mode = mode.upper()
     if mode not in ("CONSTANT", "REFLECT", "SYMMETRIC"):
         raise ValueError("tf.pad: mode must be CONSTANT, REFLECT or SYMMETRIC, got %r" % mode)
@@ -755,6 +758,8 @@ def pad(tensor, paddings, mode="CONSTANT", name=None, constant_values=0):
 
 @reference_kernel("Pad")
 def _pad(x, paddings, mode, constant_values):
+    if np.ndim(x) == 0:                 # a scalar has nothing to pad (np.pad refuses it)
+        return np.array(x)
     if mode == "CONSTANT":
         return np.pad(x, paddings, mode="constant", constant_values=constant_values)
     return np.pad(x, paddings, mode="reflect" if mode == "REFLECT" else "symmetric")
@@ -939,7 +944,7 @@ def gather(params, indices, axis=0, name=None, validate_indices=None):
 @reference_kernel("GatherV2")
 def _gather(params, indices, axis):
     n = np.shape(params)[axis]
-    bad = (np.asarray(indices) < -n) | (np.asarray(indices) >= n)
+    bad = (np.asarray(indices) < 0) | (np.asarray(indices) >= n)
     if np.any(bad):
         raise InvalidArgumentError("tf.gather: index %s is out of range [0, %d)."
                                    % (np.asarray(indices)[bad].ravel()[0], n))

@@ -645,13 +645,13 @@ reference_kernel("LogicalNot")(np.logical_not)
 not_differentiable("LogicalAnd", "LogicalOr", "LogicalNot")
 
 
-def _bitwise_or_logical(logical, op_label):
+def _bitwise_or_logical(logical, op_label, op_name):
     def op(x, y):
         x, y = convert_pair(x, y, op_label)
         if x.dtype != dtypes.bool:
             raise TypeError("%s on tensors is only defined for tf.bool tensors (got %s)."
                             % (op_label, x.dtype.name))
-        return logical(x, y)
+        return logical(x, y, name=op_name)
     return op
 
 
@@ -930,8 +930,10 @@ def _reduce_sum(x, axis, keepdims):
 def _reduce_mean(x, axis, keepdims):
     x = np.asarray(x)
     if np.issubdtype(x.dtype, np.integer):
-        count = x.size // max(np.sum(x, axis=axis, keepdims=keepdims).size, 1)
-        return (np.sum(x, axis=axis, keepdims=keepdims) // max(count, 1)).astype(x.dtype)
+        # TF divides in integer arithmetic, rounding toward zero: mean([-1, -2]) == -1
+        total = np.sum(x, axis=axis, keepdims=keepdims, dtype=np.int64)
+        count = max(x.size // max(total.size, 1), 1)
+        return (np.sign(total) * (np.abs(total) // count)).astype(x.dtype)
     return np.mean(x, axis=axis, keepdims=keepdims, dtype=x.dtype)
 
 
@@ -1263,15 +1265,15 @@ def _mod_operator(x, y):
 
 
 def _and_operator(x, y):
-    return _bitwise_or_logical(logical_and, "&")(x, y)
+    return _bitwise_or_logical(logical_and, "&", "and")(x, y)
 
 
 def _or_operator(x, y):
-    return _bitwise_or_logical(logical_or, "|")(x, y)
+    return _bitwise_or_logical(logical_or, "|", "or")(x, y)
 
 
 def _xor_operator(x, y):
-    return _bitwise_or_logical(logical_xor, "^")(x, y)
+    return _bitwise_or_logical(logical_xor, "^", "xor")(x, y)
 
 
 def _invert_operator(x):
