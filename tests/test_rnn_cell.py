@@ -143,6 +143,49 @@ def test_gru_gate_bias_starts_at_one_and_other_biases_at_zero():
     np.testing.assert_array_equal(lstm_bias, np.zeros(12))
 
 
+class MinimalRNNCell(rnn_cell.RNNCell):
+    """A custom cell written the TF 1.x way: build(inputs_shape) + add_variable + call."""
+
+    def __init__(self, units, name=None):
+        super().__init__(name=name)
+        self._units = units
+
+    @property
+    def state_size(self):
+        return self._units
+
+    @property
+    def output_size(self):
+        return self._units
+
+    def build(self, inputs_shape):
+        self.kernel = self.add_variable("kernel", [inputs_shape[-1].value, self._units])
+        self.recurrent = self.add_weight("recurrent_kernel", [self._units, self._units])
+        self.built = True
+
+    def call(self, inputs, state):
+        h = tf.tanh(tf.matmul(inputs, self.kernel) + tf.matmul(state, self.recurrent))
+        return h, h
+
+
+def test_a_custom_cell_written_the_tf_way():
+    cell = MinimalRNNCell(3)
+    xs = np.random.default_rng(0).standard_normal((2, 4, 5))
+    x = tf.placeholder(tf.float64, [2, 4, 5])
+    outputs, state = dynamic_rnn(cell, x, dtype=tf.float64)
+    assert [v.name for v in tf.trainable_variables()] == [
+        "rnn/minimal_rnn_cell/kernel:0", "rnn/minimal_rnn_cell/recurrent_kernel:0"]
+    assert cell.built and cell.dtype == tf.float64
+    with tf.Session() as sess:
+        sess.run(tf.global_variables_initializer())
+        k, r = sess.run(cell.variables)
+        got = sess.run(state, {x: xs})
+    h = np.zeros((2, 3))
+    for t in range(4):
+        h = np.tanh(xs[:, t] @ k + h @ r)
+    np.testing.assert_allclose(got, h, rtol=1e-12)
+
+
 # ---------------------------------------------------------------------------------------
 # Values against NumPy
 # ---------------------------------------------------------------------------------------

@@ -117,8 +117,9 @@ def _snake_case(name):
 class RNNCell:
     """Base class of all cells: ``output, new_state = cell(inputs, state)``.
 
-    Subclasses define ``state_size``, ``output_size``, ``build(input_size, dtype)`` (create
-    variables with ``self._add_variable``) and ``call(inputs, state)`` (one step).
+    Subclasses define ``state_size``, ``output_size``, ``build(inputs_shape)`` (create the
+    variables with ``self.add_variable``; ``inputs_shape[-1].value`` is the input size) and
+    ``call(inputs, state)`` (one step), as in TF 1.x.
     """
 
     def __init__(self, reuse=None, name=None, dtype=None):
@@ -140,8 +141,8 @@ class RNNCell:
     def output_size(self):
         raise NotImplementedError
 
-    def build(self, input_size, dtype):
-        """Create the variables for inputs of ``input_size`` features (none by default)."""
+    def build(self, inputs_shape):
+        """Create the variables for inputs of static shape [batch, input_size] (none here)."""
 
     def call(self, inputs, state):
         raise NotImplementedError
@@ -152,17 +153,34 @@ class RNNCell:
         return self._scope.name if self._scope is not None else self._base_name
 
     @property
+    def dtype(self):
+        """The variables' dtype: the constructor's ``dtype``, else the first inputs' dtype."""
+        return self._dtype
+
+    @property
+    def built(self):
+        return self._built
+
+    @built.setter
+    def built(self, value):           # TF-style custom cells end build() with built = True
+        self._built = value
+
+    @property
     def variables(self):
         """The variables this cell created (empty until its first call)."""
         return list(self._variables)
 
     trainable_variables = trainable_weights = weights = variables
 
-    def _add_variable(self, name, shape, dtype, initializer=None):
-        var = get_variable(name, shape=shape, dtype=dtype, initializer=initializer)
+    def add_variable(self, name, shape, dtype=None, initializer=None, trainable=True):
+        """``tf.get_variable(name, ...)`` inside the cell's scope, remembered by the cell."""
+        var = get_variable(name, shape=shape, dtype=dtype or self._dtype,
+                           initializer=initializer, trainable=trainable)
         if var not in self._variables:
             self._variables.append(var)
         return var
+
+    add_weight = add_variable
 
     def __call__(self, inputs, state, scope=None):
         """Run one step inside the cell's variable scope (created on the first call)."""
@@ -214,7 +232,9 @@ class RNNCell:
             if size != self._input_size:
                 raise self._reused_cell_error(inputs, size)
             return
-        self.build(size, inputs.dtype.base_dtype)
+        if self._dtype is None:
+            self._dtype = inputs.dtype.base_dtype
+        self.build(inputs.shape)
         self._input_size = size
         self._built = True
 
@@ -287,10 +307,11 @@ class BasicRNNCell(RNNCell):
     def output_size(self):
         return self._num_units
 
-    def build(self, input_size, dtype):
-        self._kernel = self._add_variable("kernel", [input_size + self._num_units,
+    def build(self, inputs_shape):
+        input_size, dtype = inputs_shape[-1].value, self.dtype
+        self._kernel = self.add_variable("kernel", [input_size + self._num_units,
                                                      self._num_units], dtype)
-        self._bias = self._add_variable("bias", [self._num_units], dtype,
+        self._bias = self.add_variable("bias", [self._num_units], dtype,
                                         init_ops.zeros_initializer())
 
     def call(self, inputs, state):
@@ -327,10 +348,11 @@ class BasicLSTMCell(RNNCell):
     def output_size(self):
         return self._num_units
 
-    def build(self, input_size, dtype):
+    def build(self, inputs_shape):
+        input_size, dtype = inputs_shape[-1].value, self.dtype
         n = self._num_units
-        self._kernel = self._add_variable("kernel", [input_size + n, 4 * n], dtype)
-        self._bias = self._add_variable("bias", [4 * n], dtype, init_ops.zeros_initializer())
+        self._kernel = self.add_variable("kernel", [input_size + n, 4 * n], dtype)
+        self._bias = self.add_variable("bias", [4 * n], dtype, init_ops.zeros_initializer())
 
     def call(self, inputs, state):
         _check_state(self, state, self._state_is_tuple)
@@ -391,17 +413,18 @@ class LSTMCell(RNNCell):
     def output_size(self):
         return self._num_proj or self._num_units
 
-    def build(self, input_size, dtype):
+    def build(self, inputs_shape):
+        input_size, dtype = inputs_shape[-1].value, self.dtype
         n, h_depth = self._num_units, self._num_proj or self._num_units
         init = self._initializer
-        self._kernel = self._add_variable("kernel", [input_size + h_depth, 4 * n], dtype, init)
-        self._bias = self._add_variable("bias", [4 * n], dtype, init_ops.zeros_initializer())
+        self._kernel = self.add_variable("kernel", [input_size + h_depth, 4 * n], dtype, init)
+        self._bias = self.add_variable("bias", [4 * n], dtype, init_ops.zeros_initializer())
         if self._use_peepholes:
-            self._w_f_diag = self._add_variable("w_f_diag", [n], dtype, init)
-            self._w_i_diag = self._add_variable("w_i_diag", [n], dtype, init)
-            self._w_o_diag = self._add_variable("w_o_diag", [n], dtype, init)
+            self._w_f_diag = self.add_variable("w_f_diag", [n], dtype, init)
+            self._w_i_diag = self.add_variable("w_i_diag", [n], dtype, init)
+            self._w_o_diag = self.add_variable("w_o_diag", [n], dtype, init)
         if self._num_proj is not None:
-            self._proj_kernel = self._add_variable("projection/kernel", [n, self._num_proj],
+            self._proj_kernel = self.add_variable("projection/kernel", [n, self._num_proj],
                                                    dtype, init)
 
     def call(self, inputs, state):
@@ -475,17 +498,18 @@ class GRUCell(RNNCell):
     def output_size(self):
         return self._num_units
 
-    def build(self, input_size, dtype):
+    def build(self, inputs_shape):
+        input_size, dtype = inputs_shape[-1].value, self.dtype
         n = self._num_units
         k_init = self._kernel_initializer
-        self._gate_kernel = self._add_variable("gates/kernel", [input_size + n, 2 * n], dtype,
+        self._gate_kernel = self.add_variable("gates/kernel", [input_size + n, 2 * n], dtype,
                                                k_init)
-        self._gate_bias = self._add_variable(
+        self._gate_bias = self.add_variable(
             "gates/bias", [2 * n], dtype,
             self._bias_initializer or init_ops.constant_initializer(1.0))
-        self._candidate_kernel = self._add_variable("candidate/kernel", [input_size + n, n],
+        self._candidate_kernel = self.add_variable("candidate/kernel", [input_size + n, n],
                                                     dtype, k_init)
-        self._candidate_bias = self._add_variable(
+        self._candidate_bias = self.add_variable(
             "candidate/bias", [n], dtype,
             self._bias_initializer or init_ops.zeros_initializer())
 
