@@ -239,7 +239,8 @@ class RNNCell:
         self._built = True
 
     def _has_own_variables(self):
-        return True
+        """Cells that define build() need the input size; wrappers and stacks do not."""
+        return type(self).build is not RNNCell.build
 
     def _reused_cell_error(self, inputs, size):
         kind = type(self).__name__
@@ -572,9 +573,6 @@ class MultiRNNCell(RNNCell):
         return [v for cell in self._cells for v in cell.variables]
 
     trainable_variables = trainable_weights = weights = variables
-
-    def _has_own_variables(self):
-        return False
 
     def zero_state(self, batch_size, dtype):
         graph = get_default_graph()
