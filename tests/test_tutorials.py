@@ -17,8 +17,10 @@ TUTORIALS = ROOT / "tutorials"
 
 
 def run_tutorial(script, tmp_path, epochs=None, samples=None):
-    """Run ``tutorials/<script>``; return its stdout (stderr is appended on failure)."""
+    """Run ``tutorials/<script>`` in ``tmp_path``; return (stdout, stderr), fail on a crash."""
     env = dict(os.environ)
+    # the scripts import the minitensor of this checkout, like the in-process tests do
+    env["PYTHONPATH"] = os.pathsep.join([str(ROOT)] + [p for p in [env.get("PYTHONPATH")] if p])
     env["MINITENSOR_OUTPUT_DIR"] = str(tmp_path / "plots")
     env["MPLBACKEND"] = "Agg"
     env.setdefault("OMP_WAIT_POLICY", "PASSIVE")
