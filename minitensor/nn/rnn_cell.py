@@ -38,8 +38,8 @@ from ..ops.math_ops import matmul, maximum, minimum, sigmoid, tanh
 from ..ops.op_util import arg_label
 from ..ops.variable_scope import get_variable, variable_scope
 
-__all__ = ["RNNCell", "BasicRNNCell", "BasicLSTMCell", "LSTMCell", "GRUCell", "MultiRNNCell",
-           "DropoutWrapper", "LSTMStateTuple"]
+__all__ = ["RNNCell", "BasicRNNCell", "BasicLSTMCell", "LSTMCell", "LSTMBlockCell", "GRUCell",
+           "MultiRNNCell", "DropoutWrapper", "LSTMStateTuple"]
 
 
 class LSTMStateTuple(collections.namedtuple("LSTMStateTuple", ("c", "h"))):
@@ -465,6 +465,20 @@ class LSTMCell(RNNCell):
             if self._proj_clip is not None:
                 m = _clip(m, self._proj_clip)
         return c, m
+
+
+class LSTMBlockCell(LSTMCell):
+    """``tf.contrib.rnn.LSTMBlockCell``: the LSTMCell run as one fused op per step.
+
+    Same variables as LSTMCell (``lstm_cell/kernel``, ``lstm_cell/bias``, and the
+    ``w_*_diag`` peepholes with ``use_peephole=True``, which runs gate by gate instead).
+    """
+
+    def __init__(self, num_units, forget_bias=1.0, cell_clip=None, use_peephole=False,
+                 reuse=None, name=None, dtype=None):
+        super().__init__(num_units, use_peepholes=use_peephole, cell_clip=cell_clip,
+                         forget_bias=forget_bias, reuse=reuse, name=name or "lstm_cell",
+                         dtype=dtype)
 
 
 def _clip(t, limit):
