@@ -58,6 +58,7 @@ from .ops.linalg_ops import *  # noqa: F401,F403  (names listed in each module's
 from .ops.special_math_ops import *  # noqa: F401,F403
 from .ops.string_ops import *  # noqa: F401,F403
 from .ops.clip_ops import *  # noqa: F401,F403
+from .ops.rnn_ops import reverse_sequence
 from .gradients import gradients
 from .session import ConfigProto, GPUOptions, InteractiveSession, RunMetadata, RunOptions, Session
 from . import train
@@ -66,6 +67,7 @@ from . import losses
 from . import summary
 from . import datasets
 from . import examples
+from . import contrib
 from . import debug
 
 sub = subtract

@@ -4,3 +4,4 @@
     (x_train, y_train), (x_test, y_test) = mnist.load_data()
 """
 from . import mnist  # noqa: F401
+from . import timeseries  # noqa: F401,E402
