@@ -160,7 +160,10 @@ def _call_gradient(op, out_grads):
             raise errors.GradientShapeError(
                 "The gradient function of %s (op %s) returned a gradient of shape %s for input "
                 "'%s' of shape %s. This is a bug in the gradient function."
-                % (op.type, op.name, g.shape, t.name, t.shape))
+                % (op.type, op.name, g.shape, t.name, t.shape),
+                hint="a gradient must have its input's shape: undo broadcasting with "
+                     "reduce_to_shape(grad, input) and check transposes; test the op with "
+                     "minitensor.debug.gradient_check.")
     return in_grads
 
 

@@ -335,10 +335,10 @@ class Session(BaseSession):
                             values[slot] = value
                     else:
                         kernel(*[values[i] for i in ins])
-            except errors.MinitensorError as e:
-                if isinstance(e, errors.OpError) and e.op is None and step is not None:
-                    e.op = step[3]
-                raise
+            except errors.OpError as e:
+                if e.op is not None or step is None:
+                    raise
+                raise self._kernel_error(step, values, e, type(e)) from None
             except (ValueError, TypeError, IndexError, ArithmeticError,
                     np.linalg.LinAlgError) as e:
                 raise self._kernel_error(step, values, e) from e
@@ -411,7 +411,9 @@ class Session(BaseSession):
                 continue
             if op_def is None or "reference" not in op_def.kernels:
                 raise errors.UnimplementedError(
-                    "No kernel is registered for op type %r (op %s)." % (op.type, op._describe()))
+                    "No kernel is registered for op %s." % op._describe(),
+                    hint="register one with @reference_kernel(%r) next to the op's constructor "
+                         "(see minitensor/ops/math_ops.py for the pattern)." % op.type)
             kernel = self._choose_kernel(op, op_def)
             attrs = op.attrs
             if op_def.needs_context:
@@ -535,16 +537,20 @@ class Session(BaseSession):
             hint="run sess.run(tf.global_variables_initializer()) once, after creating all "
                  "variables and before using them (each new Session needs it again).")
 
-    def _kernel_error(self, step, values, exc):
+    def _kernel_error(self, step, values, exc, error_class=errors.InvalidArgumentError):
+        """A kernel failed: name the op, where the user made it, and the values it got."""
         kernel, ins, out, op = step
-        shapes = ", ".join("%s %s %s" % (op.inputs[j].name, np.shape(values[i]),
-                                         getattr(np.asarray(values[i]), "dtype", "?"))
-                           for j, i in enumerate(ins) if j < len(op.inputs))
-        return errors.InvalidArgumentError(
-            "Running %s failed: %s\n  Input values: %s"
-            % (op._describe(), exc, shapes or "none"),
-            hint="check the shapes of the values you fed: they fit the placeholders' declared "
-                 "shapes but not each other at this op.", op=op)
+        refs = get_op_def(op.type).ref_inputs
+        inputs = [t for i, t in enumerate(op.inputs) if i not in refs]
+        shapes = ", ".join("'%s' %s %s" % (t.name, np.shape(values[i]),
+                                           getattr(np.asarray(values[i]), "dtype", "?"))
+                           for t, i in zip(inputs, ins))
+        message = exc.message if isinstance(exc, errors.MinitensorError) else str(exc)
+        hint = getattr(exc, "hint", None) or (
+            "the values fed fit the placeholders' declared shapes but not each other at this "
+            "op: check the shapes of the arrays in feed_dict.")
+        return error_class("Running %s failed: %s\n  Input values: %s"
+                           % (op._describe(), message, shapes or "none"), hint=hint, op=op)
 
     # --- graph hygiene ---------------------------------------------------------------
     def _watch_graph_growth(self):

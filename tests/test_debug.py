@@ -59,3 +59,23 @@ def test_gradient_check_reports_a_wrong_gradient():
     with pytest.raises(GradientCheckError, match="float64"):
         z = tf.placeholder(tf.float32, [2])
         gradient_check(z * 2.0, [z], {z: np.ones(2)})
+
+
+def test_find_first_nonfinite_names_the_log_of_zero():
+    z = tf.placeholder(tf.float32, [None, 3], name="z")
+    p = tf.nn.softmax(z)
+    loss = -tf.reduce_sum(tf.log(p), name="loss")
+    with tf.Session() as sess:
+        report = tf.debug.find_first_nonfinite(sess, loss, {z: [[0.0, 1.0, 200.0]]})
+        assert report and report.op.type == "Log"
+        assert "zero" in str(report) and "test_debug.py" in str(report)
+        assert not tf.debug.find_first_nonfinite(sess, loss, {z: [[0.0, 1.0, 2.0]]})
+
+
+def test_assign_then_read_in_one_run_sees_the_new_value():
+    v = tf.Variable(0)
+    with tf.control_dependencies([tf.assign(v, 5)]):
+        r = tf.identity(v)
+    with tf.Session() as sess:
+        sess.run(v.initializer)
+        assert sess.run(r) == 5

@@ -3,6 +3,7 @@ from .gradient_check import (GradientCheckError, compute_gradient_error, gradien
                              numeric_jacobian)
 from ..gradients import explain_gradient  # noqa: F401
 from .draw import draw_graph, graph_edges, to_mermaid  # noqa: F401
+from .numerics import NonFiniteReport, find_first_nonfinite  # noqa: F401
 
 
 def explain_gradients(loss, var_list):

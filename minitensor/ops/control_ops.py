@@ -101,8 +101,8 @@ def _check_numerics(ctx, x, message):
             "%s : Tensor had %s%s%s values. It comes from %s."
             % (message, "NaN" if n_nan else "", " and " if n_nan and n_inf else "",
                "Inf" if n_inf else "", source._describe()),
-            hint="run with sess.run(..., check_numerics=True) to find the first op that produced "
-                 "a non-finite value.")
+            hint="minitensor.debug.find_first_nonfinite(sess, fetches, feed_dict) names the first "
+                 "op that turned finite inputs into NaN or Inf.")
     return x
 
 

@@ -1151,7 +1151,7 @@ def _matmul_shape(a, b, ta, tb):
 
 
 def _matmul_hint(ka, kb):
-    if ka and kb and max(ka, kb) % min(ka, kb) == 0:
+    if ka and kb and min(ka, kb) > 1 and max(ka, kb) % min(ka, kb) == 0:
         return ("the first input has %d columns and the second %d rows; %d = %d x %d -- check "
                 "how the input was flattened (channels? image size?) or the weight's shape."
                 % (ka, kb, max(ka, kb), max(ka, kb) // min(ka, kb), min(ka, kb)))

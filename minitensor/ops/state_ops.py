@@ -188,6 +188,10 @@ def _assign(ctx, value, validate_shape):
             hint="assign a value of the variable's shape, or create it with "
                  "validate_shape=False.")
     dtype = ctx.op.inputs[0].dtype.base_dtype.as_numpy_dtype
+    if old is not None and np.shape(old) == np.shape(value):
+        # In place, so reads of this variable later in the same run see the new value.
+        np.copyto(old, value, casting="unsafe")
+        return old
     ctx.state[ctx.key] = np.array(value, dtype=dtype, copy=True)
     return ctx.state[ctx.key]
 
