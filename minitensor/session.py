@@ -388,7 +388,6 @@ class Session(BaseSession):
 
     # --- plan building -------------------------------------------------------
     def _build_plan(self, elements, feeds):
-        graph = self._graph
         needed, parent = self._needed_ops(elements, feeds)
         self._check_all_fed(needed, parent, elements)
         order = sorted(needed, key=lambda op: op._id)

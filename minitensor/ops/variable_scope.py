@@ -166,14 +166,9 @@ def get_variable(name, shape=None, dtype=None, initializer=None, regularizer=Non
     return var
 
 
-@contextlib.contextmanager
 def _at_top_name_scope(graph):
-    saved = graph._name_stack
-    graph._name_stack = ""
-    try:
-        yield
-    finally:
-        graph._name_stack = saved
+    """Variables are named by their variable scope alone, not by enclosing name scopes."""
+    return graph.name_scope(None)
 
 
 def _initial_value(initializer, shape, dtype, full_name):

@@ -97,18 +97,19 @@ class Optimizer:
 
     # --- slots (per-variable state such as momentum) ----------------------
     def _zeros_slot(self, var, slot_name, op_name):
-        from ..ops.array_ops import zeros
+        return self._filled_slot(var, 0, slot_name, op_name)
+
+    def _filled_slot(self, var, value, slot_name, op_name):
+        """The slot variable ``<var>/<op_name>`` (e.g. ``w/Momentum``), made once, filled
+        with ``value``, outside every name scope as TF names it."""
+        from ..ops.array_ops import fill
         key = (slot_name, var)
         if key not in self._slots:
-            graph = get_default_graph()
-            saved = graph._name_stack
-            graph._name_stack = ""
-            try:
-                slot = Variable(zeros(var.shape.as_list(), dtype=var.dtype.base_dtype),
-                                trainable=False, name="%s/%s" % (var.op.name, op_name))
-            finally:
-                graph._name_stack = saved
-            self._slots[key] = slot
+            dtype = var.dtype.base_dtype
+            with get_default_graph().name_scope(None):
+                init = fill(var.shape.as_list(), convert_to_tensor(value, dtype=dtype))
+                self._slots[key] = Variable(init, trainable=False,
+                                            name="%s/%s" % (var.op.name, op_name))
         return self._slots[key]
 
     def get_slot(self, var, name):

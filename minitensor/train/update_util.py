@@ -6,10 +6,8 @@ An update op (``ApplyMomentum``, ``ApplyAdam`` ...) takes the variable and its s
 in the session IN PLACE.  The session gives the kernel ``ctx.key`` (the variable's name);
 :func:`ref_values` finds the slots' arrays from the op's other reference inputs.
 """
-import numpy as np
 
 from ..framework.graph import get_default_graph
-from ..ops.array_ops import fill
 from ..ops.constant_op import convert_to_tensor
 from ..ops.math_ops import cast
 from ..ops.op_util import make_op
@@ -72,27 +70,10 @@ def as_dtype_of(t, var):
 def filled_slot(optimizer, var, value, slot_name, op_name):
     """A slot variable like ``Optimizer._zeros_slot`` but filled with ``value`` (Adagrad's
     initial accumulator, RMSProp's initial mean square)."""
-    key = (slot_name, var)
-    if key not in optimizer._slots:
-        graph = get_default_graph()
-        saved = graph._name_stack
-        graph._name_stack = ""
-        try:
-            dtype = var.dtype.base_dtype
-            init = fill(var.shape.as_list(), np.asarray(value, dtype=dtype.as_numpy_dtype))
-            optimizer._slots[key] = Variable(init, trainable=False,
-                                             name="%s/%s" % (var.op.name, op_name))
-        finally:
-            graph._name_stack = saved
-    return optimizer._slots[key]
+    return optimizer._filled_slot(var, value, slot_name, op_name)
 
 
 def top_level_variable(value, name, dtype):
     """A non-trainable variable outside every name scope (Adam's ``beta1_power``)."""
-    graph = get_default_graph()
-    saved = graph._name_stack
-    graph._name_stack = ""
-    try:
+    with get_default_graph().name_scope(None):
         return Variable(convert_to_tensor(value, dtype=dtype), trainable=False, name=name)
-    finally:
-        graph._name_stack = saved
