@@ -30,6 +30,7 @@ from .framework.operation import Operation
 from .framework.registry import KernelContext, get_op_def
 from .framework.shapes import describe
 from .framework.tensor import Tensor
+from .kernels.placement import Placer
 
 
 # =========================================================================
@@ -230,6 +231,9 @@ class Session(BaseSession):
         self._growth_sites = collections.Counter()
         self._warned_growth = False
         self._context_stack = []
+        # Where each op runs (CPU or GPU) and the copies between them: kernels/placement.py.
+        self._placer = Placer(self)
+        self.transfers = collections.Counter()     # copies between devices, by kind
 
     # --- properties ---------------------------------------------------------
     @property
@@ -246,7 +250,13 @@ class Session(BaseSession):
 
     def list_devices(self):
         from .kernels.devices import list_session_devices
-        return list_session_devices()
+        return list_session_devices(self._config)
+
+    @property
+    def transfer_count(self):
+        """How many values were copied between the CPU and the GPU so far (feeds, fetches,
+        values crossing between a CPU op and a GPU op; ``transfers`` has them by kind)."""
+        return sum(self.transfers.values())
 
     # --- context management -----------------------------------------------------
     def __enter__(self):
@@ -391,6 +401,7 @@ class Session(BaseSession):
         needed, parent = self._needed_ops(elements, feeds)
         self._check_all_fed(needed, parent, elements)
         order = sorted(needed, key=lambda op: op._id)
+        self._placer.place(order)
         if self._config.log_device_placement:
             self._log_placement(order)
         slot_of = {}
@@ -440,9 +451,13 @@ class Session(BaseSession):
             else:
                 fetch_slots.append(slot_of[element])
                 copy_fetch.append(_aliases_state(element, feeds))
-        return _Plan(steps, initial, feed_slots, fetch_slots, copy_fetch, reads_vars, order)
+        plan = _Plan(steps, initial, feed_slots, fetch_slots, copy_fetch, reads_vars, order)
+        self._placer.add_transfers(plan, slot_of)     # copies where values cross devices
+        return plan
 
     def _choose_kernel(self, op, op_def):
+        if self._placer.on_gpu(op):
+            return self._placer.gpu_kernel(op, op_def)
         if self._kernel_kind != "reference":
             for kind in ("numba_cpu",):
                 fast = op_def.kernels.get(kind)
@@ -507,7 +522,7 @@ class Session(BaseSession):
         for op in order:
             if op not in self._logged_ops:
                 self._logged_ops.add(op)
-                print(placement_line(op, self))
+                print(placement_line(op, self._placer.device_of[op]))
 
     # --- errors -------------------------------------------------------------------
     def _uninitialized_error(self, missing):
