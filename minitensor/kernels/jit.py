@@ -81,7 +81,11 @@ class LazyKernel:
         numba = import_numba()
         start = time.perf_counter()
         signatures = [numba_signature(self.signature, dtype) for dtype in ("float32", "float64")]
-        dispatcher = numba.njit(signatures, cache=True, fastmath=set(self.fastmath or ()) or False,
+        # error_model="numpy": x / 0 gives inf or nan, as in NumPy (the reference kernels),
+        # instead of raising ZeroDivisionError; it also lets LLVM vectorise loops that
+        # divide (the zero check of the "python" model is a branch in every iteration).
+        dispatcher = numba.njit(signatures, cache=True, error_model="numpy",
+                                fastmath=set(self.fastmath or ()) or False,
                                 parallel=self.parallel)(self.py_func)
         self.compile_seconds = time.perf_counter() - start
         stats = getattr(dispatcher, "stats", None)          # absent with NUMBA_DISABLE_JIT=1

@@ -292,29 +292,19 @@ def reduce_mean(x, axis, keepdims):
 # softmax, log_softmax and the fused softmax cross-entropies (one row = one example)
 # =========================================================================
 
-def _shift_rows_loop(x, shifted, row_max):
-    """for i: row_max[i] = max over j of x[i, j];  shifted[i, j] = x[i, j] - row_max[i]"""
+def _shift_rows_loop(x, shifted):
+    """for i: shifted[i, j] = x[i, j] - max over j of x[i, j]     (so exp(shifted) <= 1)"""
     rows, cols = x.shape
     for i in range(rows):
         m = x[i, 0]
         for j in range(1, cols):
             if x[i, j] > m:
                 m = x[i, j]
-        row_max[i] = m
         for j in range(cols):
             shifted[i, j] = x[i, j] - m
 
 
-_shift_rows_kernel = njit_lazy(_shift_rows_loop, "R2 W2 W1")
-
-
-def _exp_shifted_rows(x2):
-    """e[i, j] = exp(x[i, j] - max_j x[i, j]) (never overflows), and the row maxima."""
-    e = np.empty_like(x2)
-    row_max = np.empty(x2.shape[0], x2.dtype)
-    _shift_rows_kernel(x2, e, row_max)
-    np.exp(e, out=e)
-    return e, row_max
+_shift_rows_kernel = njit_lazy(_shift_rows_loop, "R2 W2")
 
 
 def _normalize_rows_loop(e):
@@ -328,7 +318,7 @@ def _normalize_rows_loop(e):
             e[i, j] = e[i, j] / total
 
 
-_normalize_rows_kernel = njit_lazy(_normalize_rows_loop, "W2")
+_normalize_rows_kernel = njit_lazy(_normalize_rows_loop, "W2", fastmath=SUM_FASTMATH)
 
 
 def _last_axis(x, axis):
@@ -339,9 +329,11 @@ def _last_axis(x, axis):
 def softmax(x, axis):
     if not (_plain(x) and _last_axis(x, axis)):
         return _reference("Softmax")(x, axis=axis)
-    e, _ = _exp_shifted_rows(x.reshape(-1, x.shape[-1]))
-    _normalize_rows_kernel(e)
-    return e.reshape(x.shape)
+    e = np.empty_like(x)
+    _shift_rows_kernel(x.reshape(-1, x.shape[-1]), e.reshape(-1, x.shape[-1]))
+    np.exp(e, out=e)
+    _normalize_rows_kernel(e.reshape(-1, x.shape[-1]))
+    return e
 
 
 def _log_normalize_rows_loop(e, shifted):
@@ -356,62 +348,70 @@ def _log_normalize_rows_loop(e, shifted):
             shifted[i, j] = shifted[i, j] - log_total
 
 
-_log_normalize_rows_kernel = njit_lazy(_log_normalize_rows_loop, "R2 W2")
+_log_normalize_rows_kernel = njit_lazy(_log_normalize_rows_loop, "R2 W2", fastmath=SUM_FASTMATH)
 
 
 @_fast("LogSoftmax")
 def log_softmax(x, axis):
     if not (_plain(x) and _last_axis(x, axis)):
         return _reference("LogSoftmax")(x, axis=axis)
-    x2 = x.reshape(-1, x.shape[-1])
-    shifted = np.empty_like(x2)
-    _shift_rows_kernel(x2, shifted, np.empty(x2.shape[0], x2.dtype))
+    shifted = np.empty_like(x).reshape(-1, x.shape[-1])
+    _shift_rows_kernel(x.reshape(-1, x.shape[-1]), shifted)
     _log_normalize_rows_kernel(np.exp(shifted), shifted)
     return shifted.reshape(x.shape)
 
 
-def _softmax_xent_loop(logits, labels, row_max, e, loss):
-    """One pass per row, given e = exp(logits - row_max):
-        lse = log(sum_j e[i, j])                      (log-sum-exp, minus the row max)
-        loss[i] = -sum_j labels[i, j] * (logits[i, j] - row_max[i] - lse)
+# The cross-entropy loops may reorder sums (SUM_FASTMATH) because they read x - max from
+# memory: (x - max) - lse is then safe.  Computed in one expression from x and max, the
+# reordering made it x - (max + lse), which loses digits when max is large (see jit.py).
+
+def _softmax_xent_loop(shifted, labels, e, loss):
+    """One pass per row, given shifted = logits - max(logits) and e = exp(shifted):
+        lse = log(sum_j e[i, j])                              (log-sum-exp of the row)
+        loss[i] = -sum_j labels[i, j] * (shifted[i, j] - lse)
         e[i, j] = e[i, j] / sum_j e[i, j] - labels[i, j]     (the backprop: softmax - labels)
     """
-    rows, cols = logits.shape
+    rows, cols = shifted.shape
     for i in range(rows):
         total = e.dtype.type(0)
         for j in range(cols):
             total += e[i, j]
         lse = np.log(total)
-        m = row_max[i]
         acc = e.dtype.type(0)
         for j in range(cols):
-            acc -= labels[i, j] * ((logits[i, j] - m) - lse)
+            acc -= labels[i, j] * (shifted[i, j] - lse)
             e[i, j] = e[i, j] / total - labels[i, j]
         loss[i] = acc
 
 
-_softmax_xent_kernel = njit_lazy(_softmax_xent_loop, "R2 R2 R1 W2 W1")
+_softmax_xent_kernel = njit_lazy(_softmax_xent_loop, "R2 R2 W2 W1", fastmath=SUM_FASTMATH)
+
+
+def _shifted_and_exp(logits):
+    """(logits - row max, its exp) for the [rows, classes] view of ``logits``."""
+    x2 = logits.reshape(-1, logits.shape[-1])
+    shifted = np.empty_like(x2)
+    _shift_rows_kernel(x2, shifted)
+    return shifted, np.exp(shifted)
 
 
 @_fast("SoftmaxCrossEntropyWithLogits")
 def softmax_cross_entropy_with_logits(logits, labels, axis):
     if not (_plain(logits) and _like(logits, labels) and _last_axis(logits, axis)):
         return _reference("SoftmaxCrossEntropyWithLogits")(logits, labels, axis=axis)
-    classes = logits.shape[-1]
-    x2 = logits.reshape(-1, classes)
-    backprop, row_max = _exp_shifted_rows(x2)
-    loss = np.empty(x2.shape[0], logits.dtype)
-    _softmax_xent_kernel(x2, labels.reshape(-1, classes), row_max, backprop, loss)
+    shifted, backprop = _shifted_and_exp(logits)
+    loss = np.empty(shifted.shape[0], logits.dtype)
+    _softmax_xent_kernel(shifted, labels.reshape(shifted.shape), backprop, loss)
     return loss.reshape(logits.shape[:-1]), backprop.reshape(logits.shape)
 
 
-def _sparse_softmax_xent_loop(logits, labels, row_max, e, loss):
+def _sparse_softmax_xent_loop(shifted, labels, e, loss):
     """As the dense loop with labels[i] a class id (one-hot row); returns how many ids were
     outside [0, classes) (then the caller lets the reference kernel raise the error):
-        loss[i] = -(logits[i, labels[i]] - row_max[i] - lse)
+        loss[i] = lse - shifted[i, labels[i]]
         e[i, j] = e[i, j] / sum_j e[i, j] - (1 if j == labels[i] else 0)
     """
-    rows, cols = logits.shape
+    rows, cols = shifted.shape
     one = e.dtype.type(1)
     bad = 0
     for i in range(rows):
@@ -422,15 +422,15 @@ def _sparse_softmax_xent_loop(logits, labels, row_max, e, loss):
         total = e.dtype.type(0)
         for j in range(cols):
             total += e[i, j]
-        lse = np.log(total)
-        loss[i] = -((logits[i, label] - row_max[i]) - lse)
+        loss[i] = np.log(total) - shifted[i, label]
         for j in range(cols):
             e[i, j] = e[i, j] / total
         e[i, label] -= one
     return bad
 
 
-_sparse_softmax_xent_kernel = njit_lazy(_sparse_softmax_xent_loop, "R2 I1 R1 W2 W1 -> N")
+_sparse_softmax_xent_kernel = njit_lazy(_sparse_softmax_xent_loop, "R2 I1 W2 W1 -> N",
+                                        fastmath=SUM_FASTMATH)
 
 
 @_fast("SparseSoftmaxCrossEntropyWithLogits")
@@ -438,12 +438,10 @@ def sparse_softmax_cross_entropy_with_logits(ctx, logits, labels):
     if not (_plain(logits) and isinstance(labels, np.ndarray) and labels.dtype.kind in "iu"
             and labels.shape == logits.shape[:-1]):
         return _reference("SparseSoftmaxCrossEntropyWithLogits")(ctx, logits, labels)
-    classes = logits.shape[-1]
-    x2 = logits.reshape(-1, classes)
     ids = np.ascontiguousarray(labels.reshape(-1), dtype=np.int64)
-    backprop, row_max = _exp_shifted_rows(x2)
-    loss = np.empty(x2.shape[0], logits.dtype)
-    if _sparse_softmax_xent_kernel(x2, ids, row_max, backprop, loss):
+    shifted, backprop = _shifted_and_exp(logits)
+    loss = np.empty(shifted.shape[0], logits.dtype)
+    if _sparse_softmax_xent_kernel(shifted, ids, backprop, loss):
         # a label out of range: the reference kernel raises the error that explains it
         return _reference("SparseSoftmaxCrossEntropyWithLogits")(ctx, logits, labels)
     return loss.reshape(logits.shape[:-1]), backprop.reshape(logits.shape)
