@@ -81,6 +81,8 @@ def element_cases(shape, dtype, r):
         ("ReduceSum", (x,), {"axis": (0,), "keepdims": False}),
         ("ReduceSum", (x,), {"axis": (1,), "keepdims": False}),
         ("ReduceMean", (x,), {"axis": None, "keepdims": False}),
+        ("L2Loss", (x,), {}),
+        ("SigmoidCrossEntropyWithLogits", (x, (y > 0).astype(dtype)), {}),
         ("Softmax", (x,), {"axis": 1}),
         ("LogSoftmax", (x,), {"axis": 1}),
     ]

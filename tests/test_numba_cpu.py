@@ -36,7 +36,7 @@ def rng(seed=0):
 
 
 def random(shape, dtype, seed=0, scale=2.0):
-    return (rng(seed).standard_normal(shape) * scale).astype(dtype)
+    return np.asarray(rng(seed).standard_normal(shape) * scale, dtype=dtype)
 
 
 class ReferenceSpy:
@@ -272,6 +272,25 @@ def test_softmax_cross_entropy_fallbacks():
             fast_path=False)                             # Fortran-ordered logits
 
 
+@pytest.mark.parametrize("dtype", FLOATS)
+@pytest.mark.parametrize("shape", [(17, 33), (1, 1), (5,), ()])
+def test_l2_loss_and_sigmoid_cross_entropy(dtype, shape):
+    x = random(shape, dtype, 1, scale=10)
+    z = rng(2).uniform(size=shape).astype(dtype)
+    got = compare("L2Loss", [x], dtype=dtype)
+    assert got.shape == () and got.dtype == dtype
+    compare("SigmoidCrossEntropyWithLogits", [x, z], dtype=dtype)
+
+
+def test_sigmoid_cross_entropy_is_stable_and_falls_back():
+    x = np.array([-1e4, -50, 0, 50, 1e4], np.float32)
+    z = np.array([0, 1, 0.5, 0, 1], np.float32)
+    loss = compare("SigmoidCrossEntropyWithLogits", [x, z])
+    assert np.all(np.isfinite(loss))
+    compare("SigmoidCrossEntropyWithLogits", [x, z[:1]], fast_path=False)     # broadcast
+    compare("L2Loss", [random((4, 6), np.float64).T], fast_path=False, dtype=np.float64)
+
+
 def sparse_ctx(name="xent"):
     return types.SimpleNamespace(op=types.SimpleNamespace(name=name))
 
@@ -365,6 +384,7 @@ OPTIMIZERS = [
 
 
 def run_update(op_type, kernel_kind, slots, hyper, attrs, shape, dtype, grads):
+    """Apply the update once per gradient to fresh state; return the state arrays."""
     names = ["var"] + ["var/slot_%d" % k for k in range(len(slots))]
     state = {"var": random(shape, dtype, 11)}
     for name, value in zip(names[1:], slots):
@@ -375,7 +395,8 @@ def run_update(op_type, kernel_kind, slots, hyper, attrs, shape, dtype, grads):
         args = [grad if h == "grad" else np.asarray(h, dtype) for h in hyper]
         if op_type == "ApplyGradientDescent":
             args.append(grad)
-        result = kernel(ctx, *args, **attrs)
+        with np.errstate(all="ignore"):
+            result = kernel(ctx, *args, **attrs)
         assert result is state["var"]                  # in place, and returned
     return state
 
@@ -393,6 +414,19 @@ def test_optimizer_updates_match_reference(op_type, count, slots, hyper, attrs, 
     assert spy.calls == 0
     for name in want:
         np.testing.assert_allclose(got[name], want[name], err_msg=name, **TOL[dtype])
+
+
+def test_division_by_zero_gives_nan_and_inf_like_numpy():
+    """error_model="numpy": 0/0 is nan and 1/0 inf, as in the reference, not an exception."""
+    shape, grads = (3, 4), [np.zeros((3, 4), np.float32)]
+    want = run_update("ApplyAdagrad", "reference", [0.0], [0.1, "grad"], {}, shape,
+                      np.float32, grads)
+    got = run_update("ApplyAdagrad", "numba_cpu", [0.0], [0.1, "grad"], {}, shape,
+                     np.float32, grads)
+    assert np.all(np.isnan(got["var"])) and np.all(np.isnan(want["var"]))
+    logits = np.zeros((2, 3), np.float32)
+    labels = np.array([[np.inf, 0, 0], [0, 1, 0]], np.float32)
+    compare("SoftmaxCrossEntropyWithLogits", [logits, labels], {"axis": 1})
 
 
 def test_optimizer_updates_fall_back_for_views_and_missing_slots():
@@ -601,8 +635,11 @@ def train_mlp(kernels, optimizer, steps=15, dtype=tf.float32):
     sparse = tf.nn.sparse_softmax_cross_entropy_with_logits(labels=y, logits=logits)
     dense = tf.nn.softmax_cross_entropy_with_logits_v2(labels=tf.one_hot(y, 5, dtype=dtype),
                                                        logits=logits)
+    binary = tf.nn.sigmoid_cross_entropy_with_logits(labels=tf.one_hot(y, 5, dtype=dtype),
+                                                     logits=logits)
     loss = tf.reduce_mean(sparse) + 0.5 * tf.reduce_mean(dense) + \
-        0.01 * tf.reduce_sum(tf.reduce_sum(w1 * w1, axis=1))
+        0.01 * tf.reduce_sum(tf.reduce_sum(w1 * w1, axis=1)) + 0.01 * tf.nn.l2_loss(w2) + \
+        0.1 * tf.reduce_mean(binary)
     train = optimizer.minimize(loss)
     losses = []
     with tf.Session(config=tf.ConfigProto(kernels=kernels)) as sess:
@@ -628,7 +665,8 @@ def test_mlp_training_gives_the_same_losses_with_fast_kernels(make_optimizer):
     assert not used_ref
     assert {"Relu", "ReluGrad", "BiasAdd", "BiasAddGrad", "Sigmoid", "SigmoidGrad",
             "TanhGrad", "SparseSoftmaxCrossEntropyWithLogits", "ReduceMean",
-            "SoftmaxCrossEntropyWithLogits", "ReduceSum"} <= used, used
+            "SoftmaxCrossEntropyWithLogits", "ReduceSum", "L2Loss",
+            "SigmoidCrossEntropyWithLogits"} <= used, used
     assert any(t.startswith("Apply") for t in used), used
     np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-6)
     assert want[-1] < want[0]                           # it did train

@@ -24,8 +24,11 @@ The second argument lists the argument types, one token each, for BOTH float32 a
     N, B     int64 / bool scalar
     "... -> N" at the end: the kernel returns an int64 (default: returns nothing)
 
-Compiled code is cached on disk (``cache=True``): the first process pays ~0.1-0.5 s per
-kernel, later ones load it in ~0.01 s.  :func:`warmup` compiles everything up front.
+Compiled code is cached on disk (``cache=True``, in ``__pycache__`` next to the kernels'
+module): the first process pays ~0.1-0.5 s per kernel, later ones load it in ~0.01 s.
+:func:`warmup` compiles everything up front.  Numba re-compiles when the kernels' source file
+changes, but NOT when only the options below change: after editing them, delete
+``minitensor/kernels/__pycache__/*.nbi`` (or touch ``numba_cpu.py``).
 """
 import time
 

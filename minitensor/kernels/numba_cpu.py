@@ -288,6 +288,51 @@ def reduce_mean(x, axis, keepdims):
     return _reduce("ReduceMean", x, axis, keepdims, mean=True)
 
 
+def _sum_of_squares_loop(x, out):
+    """out[0] = sum over i of x[i]^2"""
+    total = x.dtype.type(0)
+    for i in range(x.size):
+        total += x[i] * x[i]
+    out[0] = total
+
+
+_sum_of_squares_kernel = njit_lazy(_sum_of_squares_loop, "R1 W1", fastmath=SUM_FASTMATH)
+
+
+@_fast("L2Loss")
+def l2_loss(x):
+    if not _plain(x):
+        return _reference("L2Loss")(x)
+    out = np.empty(1, x.dtype)
+    _sum_of_squares_kernel(_flat(x), out)
+    return (out / x.dtype.type(2)).reshape(())
+
+
+def _sigmoid_xent_finish_loop(x, z, e):
+    """for i: e[i] = max(x[i], 0) - x[i] * z[i] + e[i]    (e = log1p(exp(-|x|)))"""
+    zero = x.dtype.type(0)
+    for i in range(x.size):
+        v = x[i]
+        e[i] = (v if v > zero else zero) - v * z[i] + e[i]
+
+
+_sigmoid_xent_finish_kernel = njit_lazy(_sigmoid_xent_finish_loop, "R1 R1 W1")
+
+
+@_fast("SigmoidCrossEntropyWithLogits")
+def sigmoid_cross_entropy_with_logits(x, z):
+    """max(x, 0) - x z + log(1 + exp(-|x|)): Numba before and after NumPy's exp and log1p."""
+    if not (_plain(x) and _like(x, z)):
+        return _reference("SigmoidCrossEntropyWithLogits")(x, z)
+    out = np.empty_like(x)
+    flat = _flat(out)
+    _sigmoid_prepare_kernel(_flat(x), flat)          # -|x|
+    np.exp(flat, out=flat)
+    np.log1p(flat, out=flat)
+    _sigmoid_xent_finish_kernel(_flat(x), _flat(z), flat)
+    return out
+
+
 # =========================================================================
 # softmax, log_softmax and the fused softmax cross-entropies (one row = one example)
 # =========================================================================
