@@ -214,18 +214,20 @@ copy_broadcast_gpu = cuda.jit(cache=True)(copy_broadcast)  # noqa: E305
 def sum_rows(out, x, n, scale):
     """for r in range(rows): out[r] = scale * sum(x[r*n : (r+1)*n])
 
-    One block of 256 threads per row: thread t adds x[r, t], x[r, t+256], ... (neighbouring
-    threads read neighbouring elements), then the 256 partial sums are halved pairwise in
-    shared memory, 128 + 128, 64 + 64, ..., with a barrier between the rounds."""
+    One block of T threads per row (T a power of 2, at most 256): thread t adds x[r, t],
+    x[r, t+T], ... (neighbouring threads read neighbouring elements), then the T partial
+    sums are halved pairwise in shared memory, T/2 + T/2, T/4 + T/4, ..., with a barrier
+    between the rounds."""
     partial = cuda.shared.array(256, float32)
     t = cuda.threadIdx.x
+    threads = cuda.blockDim.x
     row = cuda.blockIdx.x
     acc = ZERO
-    for j in range(t, n, 256):
+    for j in range(t, n, threads):
         acc += x[row * n + j]
     partial[t] = acc
     cuda.syncthreads()
-    step = 128
+    step = threads // 2
     while step > 0:
         if t < step:
             partial[t] += partial[t + step]
@@ -442,7 +444,10 @@ def empty(shape):
 
 def to_device(value):
     """Copy a host value to the GPU (as a C-contiguous float32 array)."""
-    return cuda.to_device(np.ascontiguousarray(value, dtype=np.float32))
+    array = np.asarray(value, dtype=np.float32)
+    if not array.flags.c_contiguous:      # (np.ascontiguousarray would make a 0-d array 1-d)
+        array = array.copy(order="C")
+    return cuda.to_device(array)
 
 
 def to_host(value):
@@ -581,7 +586,8 @@ def reduce_sum(x, axes, scale=1.0):
         s = float32(scale if (first, last) == runs[0] else 1.0)
         out = empty((outer * inner,))
         if out.size and inner == 1:
-            sum_rows_gpu[outer, 256](out, values, n, s)
+            threads = min(256, max(32, 1 << max(n - 1, 0).bit_length()))   # a power of 2 >= n
+            sum_rows_gpu[outer, threads](out, values, n, s)
         elif out.size:
             col_blocks = blocks_for(inner, 32)
             sum_columns_gpu[outer * col_blocks, (32, 8)](out, values, n, inner, col_blocks, s)
@@ -622,7 +628,7 @@ def matmul(a, b, transpose_a=False, transpose_b=False):
 
 
 def softmax_last_axis(x):
-    n = x.shape[-1] if x.ndim else 1
+    n = tuple(x.shape)[-1]
     out = empty(x.shape)
     if out.size:
         rows = out.size // n
@@ -761,8 +767,8 @@ def cuda_softmax_xent(logits, labels, axis):
     if tuple(labels.shape) != tuple(logits.shape):
         raise ValueError("labels of shape %s and logits of shape %s: on the GPU they must have "
                          "one shape" % (tuple(labels.shape), tuple(logits.shape)))
-    n = logits.shape[-1]
-    loss, backprop = empty(logits.shape[:-1]), empty(logits.shape)
+    n = tuple(logits.shape)[-1]
+    loss, backprop = empty(tuple(logits.shape)[:-1]), empty(logits.shape)
     if loss.size and n == 0:
         fill_gpu[blocks_for(loss.size), THREADS](flat(loss), ZERO)
     elif loss.size:
@@ -915,7 +921,7 @@ def unsupported_reason(op):
         return "there is no GPU kernel for %s" % op.type
     for t in list(op.inputs) + list(op.outputs):
         if t.dtype.base_dtype != dtypes.float32:
-            return ("the GPU kernels take float32 data, but %s is %s"
+            return ("%s is %s and the GPU kernels take float32 only"
                     % (t.name, t.dtype.base_dtype.name))
     check = _CHECKS.get(op.type)
     return check(op) if check is not None else None

@@ -105,7 +105,7 @@ class Placer:
             return CPU
         wanted = self._requested(anchor)
         gpu, gpu_missing = self.gpu()
-        blocker = next((r for r in map(self._gpu_can_run, group) if r), None) if gpu else None
+        blocker = self._blocker(group) if gpu is not None else None
         if wanted == "":                                   # rules 3 and 4
             return GPU if gpu is not None and blocker is None else CPU
         if wanted == CPU:
@@ -128,8 +128,17 @@ class Placer:
         """None when op can run on the GPU, else the reason."""
         if op.type in DATA_OPS or op.type in HOST_MEMORY_OPS:
             return None
-        reason = self._cuda.unsupported_reason(op)
-        return None if reason is None else "%s: %s" % (_label(op), reason)
+        return self._cuda.unsupported_reason(op)
+
+    def _blocker(self, group):
+        """Why the group cannot run on the GPU (None if it can)."""
+        for member in group:
+            reason = self._gpu_can_run(member)
+            if reason is not None:
+                return reason if member is group[0] else (
+                    "the op %s, which must run where the variable is, cannot: %s"
+                    % (_label(member), reason))
+        return None
 
     @staticmethod
     def _requested(op):
