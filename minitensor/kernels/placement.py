@@ -74,12 +74,20 @@ class Placer:
         if not self.device_of and self.config.log_device_placement:
             self.gpu()
             print(devices.device_mapping())
+        failures = []
         for op in ops:
             if op not in self.device_of:
                 group = self._group(op)
-                device = self._decide(group)
+                try:
+                    device = self._decide(group)
+                except errors.InvalidArgumentError as e:
+                    failures.append(e)
+                    continue
                 for member in group:
                     self.device_of.setdefault(member, device)
+        if failures:
+            # name an op the learner wrote (tf.multiply), not the constant 2.0 it made
+            raise next((e for e in failures if e.op.type not in DATA_OPS), failures[0])
 
     def _group(self, op):
         """The op and, for a variable, every op that writes or reads it (found from whichever
@@ -106,6 +114,12 @@ class Placer:
         wanted = self._requested(anchor)
         gpu, gpu_missing = self.gpu()
         blocker = self._blocker(group) if gpu is not None else None
+        if wanted == "" and anchor.type == "NoOp" and anchor.control_inputs:
+            # a group of updates (like tf.global_variables_initializer()) runs nothing
+            # itself: put it with the ops it waits for, when they agree on a device
+            waits_on = {self.device_of.get(c) for c in anchor.control_inputs}
+            if len(waits_on) == 1 and None not in waits_on:
+                return waits_on.pop()
         if wanted == "":                                   # rules 3 and 4
             return GPU if gpu is not None and blocker is None else CPU
         if wanted == CPU:
