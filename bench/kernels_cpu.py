@@ -1,11 +1,14 @@
 """Each Numba CPU kernel against its NumPy reference kernel, on the sizes training uses.
 
-    python bench/kernels_cpu.py [--reps 15] [--dtype float32] [--parallel]
+    python bench/kernels_cpu.py [--reps 15] [--dtype float32] [--parallel] [--no-steps]
 
 Sizes: "MLP" is a 100 x 256 activation (batch 100, 256 hidden units: the MNIST MLP);
 "LSTM" is one step of an LSTM(128) on 28 inputs with batch 100 (gates 100 x 512).  For each
 kernel the two versions are called alternately (so a busy machine slows both alike) and the
 median time per call is printed with the ratio reference / numba (> 1: numba is faster).
+
+Then whole training steps (``sess.run(train_op)`` of the MNIST MLP and of an LSTM(128) over
+28 rows) with ``kernels="reference"`` and with the fast kernels.
 
 Compile time is paid first, by ``warmup()``, and printed on its own line.  ``--parallel``
 adds the measurement behind ``kernels/threads.py``: a serial loop against the same loop with
@@ -238,12 +241,68 @@ def parallel_check(reps):
                 flush=True)
 
 
+# --- whole training steps through Session.run (what a learner's program sees) -------------
+
+def training_steps(reps):
+    """sess.run(train_op) for the course's MLP and LSTM, kernels="reference" vs "auto"."""
+    import minitensor as tf
+
+    def mlp():
+        x = tf.placeholder(tf.float32, [None, 784])
+        y = tf.placeholder(tf.int64, [None])
+        h = x
+        for n_in, n_out in ((784, 256), (256, 256)):
+            w = tf.Variable(tf.random_normal([n_in, n_out], stddev=0.05, seed=1))
+            b = tf.Variable(tf.zeros([n_out]))
+            h = tf.nn.relu(tf.nn.bias_add(tf.matmul(h, w), b))
+        w = tf.Variable(tf.random_normal([256, 10], stddev=0.05, seed=2))
+        logits = tf.matmul(h, w)
+        loss = tf.reduce_mean(tf.nn.sparse_softmax_cross_entropy_with_logits(labels=y,
+                                                                             logits=logits))
+        train = tf.train.GradientDescentOptimizer(0.01).minimize(loss)
+        r = np.random.default_rng(0)
+        return train, {x: r.random((100, 784), dtype=np.float32), y: r.integers(0, 10, 100)}
+
+    def lstm():
+        x = tf.placeholder(tf.float32, [None, 28, 28])
+        y = tf.placeholder(tf.int64, [None])
+        cell = tf.nn.rnn_cell.BasicLSTMCell(128)
+        outputs, _ = tf.nn.static_rnn(cell, tf.unstack(x, axis=1), dtype=tf.float32)
+        w = tf.Variable(tf.random_normal([128, 10], stddev=0.1, seed=3))
+        logits = tf.matmul(outputs[-1], w)
+        loss = tf.reduce_mean(tf.nn.sparse_softmax_cross_entropy_with_logits(labels=y,
+                                                                             logits=logits))
+        train = tf.train.AdamOptimizer(0.005).minimize(loss)
+        r = np.random.default_rng(0)
+        return train, {x: r.random((100, 28, 28), dtype=np.float32),
+                       y: r.integers(0, 10, 100)}
+
+    print("\nwhole training steps, sess.run(train_op), batch 100 (ms per step)")
+    print("  %-40s %12s %12s %8s" % ("model", "reference", "numba", "ratio"))
+    for name, build in (("MLP 784-256-256-10, SGD", mlp),
+                        ("LSTM(128), 28 steps of 28 inputs, Adam", lstm)):
+        runs = {}
+        for kind in ("reference", "auto"):
+            tf.reset_default_graph()
+            train, feed = build()
+            sess = tf.Session(config=tf.ConfigProto(kernels=kind))
+            sess.run(tf.global_variables_initializer())
+            runs[kind] = (sess, train, feed)
+        calls_ = [(lambda s=s, t=t, f=f: s.run(t, f)) for s, t, f in
+                  (runs["reference"], runs["auto"])]
+        t_ref, t_fast = compare(calls_[0], calls_[1], max(3, reps // 3))
+        print("  %-40s %9.2f ms %9.2f ms %7.2fx" % (name, t_ref * 1e3, t_fast * 1e3,
+                                                    t_ref / t_fast), flush=True)
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--reps", type=int, default=15)
     parser.add_argument("--dtype", default="float32", choices=["float32", "float64"])
     parser.add_argument("--parallel", action="store_true",
                         help="also time serial against parallel=True loops")
+    parser.add_argument("--no-steps", action="store_true",
+                        help="skip the whole-training-step timings")
     args = parser.parse_args()
     dtype = np.dtype(args.dtype)
     r = np.random.default_rng(0)
@@ -263,6 +322,8 @@ def main():
     ratios += print_table("LSTM sizes: batch 100, 28 inputs, 128 units (gates 100 x 512, "
                           "kernel 156 x 512)", lstm, args.reps)
     print("\ngeometric mean of the ratios: %.2fx" % float(np.exp(np.mean(np.log(ratios)))))
+    if not args.no_steps:
+        training_steps(args.reps)
     if args.parallel:
         parallel_check(args.reps)
 
