@@ -597,6 +597,43 @@ def test_a_wait_policy_set_by_the_user_is_kept():
     assert out.strip() == "ACTIVE"
 
 
+def test_tuned_allocator_stops_the_page_faults_of_repeated_big_arrays():
+    code = ("import resource, sys, numpy as np\n"
+            "from minitensor.kernels import threads\n"
+            "tuned = threads.tune_memory_allocator() if sys.argv[1:] else False\n"
+            "def step():\n"
+            "    keep = []\n"
+            "    for k in range(100):\n"
+            "        keep.append(np.ones((7, 100, 128), np.float32))\n"
+            "        if len(keep) > 20: keep.pop(0)\n"
+            "step()\n"
+            "before = resource.getrusage(resource.RUSAGE_SELF).ru_minflt\n"
+            "for _ in range(5): step()\n"
+            "print(tuned, resource.getrusage(resource.RUSAGE_SELF).ru_minflt - before)\n")
+    if not sys.platform.startswith("linux"):
+        pytest.skip("mallopt is glibc's; the tuning does nothing elsewhere")
+
+    def faults(*argv):
+        result = subprocess.run([sys.executable, "-c", code, *argv], capture_output=True,
+                                text=True, timeout=120,
+                                env={k: v for k, v in os.environ.items()
+                                     if not k.startswith("MALLOC_")})
+        assert result.returncode == 0, result.stderr
+        tuned, count = result.stdout.split()
+        return tuned, int(count)
+
+    default_tuned, default_faults = faults()
+    tuned, tuned_faults = faults("tune")
+    assert default_tuned == "False" and tuned == "True"
+    assert tuned_faults * 10 < default_faults, (tuned_faults, default_faults)
+
+
+def test_allocator_tuning_can_be_declined():
+    out = run_python("from minitensor.kernels import threads\n"
+                     "print(threads.tune_memory_allocator())\n", MINITENSOR_MALLOC="default")
+    assert out.strip() == "False"
+
+
 def test_threads_setting_zero_changes_nothing():
     before = threads._requested_threads
     threads.set_intra_op_threads(0)

@@ -19,11 +19,18 @@ cannot bring the 30-second epochs back.
 
 ``ConfigProto(intra_op_parallelism_threads=N)`` is honoured by :func:`set_intra_op_threads`
 (the session calls it): it caps the BLAS threads and Numba's thread count at ``N``.
+
+Memory is shared too: :func:`tune_memory_allocator` stops glibc from handing freed arrays
+back to the operating system after every op.  A training step allocates and frees the same
+few hundred arrays again and again; with glibc's defaults, arrays above 128 KiB came back
+from the OS as fresh pages each time: ~4000 page faults per step of an LSTM(128) over 28
+rows, and that step ran 20-25 % faster (reference and fast kernels alike) without them.
 """
 import os
 import sys
 
 _requested_threads = None
+_allocator_tuned = None
 
 
 def prepare_numba():
@@ -66,10 +73,37 @@ def _set_numba_threads(n):
     numba.set_num_threads(max(1, min(n, numba.config.NUMBA_NUM_THREADS)))
 
 
+def tune_memory_allocator():
+    """Keep up to 256 MiB of freed memory in the process (glibc ``mallopt``), and serve
+    arrays up to 32 MiB from it, instead of returning pages to the OS after each op.
+
+    Linux with glibc only; does nothing if you set ``MALLOC_MMAP_THRESHOLD_`` or
+    ``MALLOC_TRIM_THRESHOLD_`` yourself, or ``MINITENSOR_MALLOC=default``.  Safe to call
+    more than once.  Returns True when the settings are in force.
+    """
+    global _allocator_tuned
+    if _allocator_tuned is not None:
+        return _allocator_tuned
+    _allocator_tuned = False
+    if (not sys.platform.startswith("linux") or os.environ.get("MINITENSOR_MALLOC") == "default"
+            or "MALLOC_MMAP_THRESHOLD_" in os.environ or "MALLOC_TRIM_THRESHOLD_" in os.environ):
+        return False
+    try:
+        import ctypes
+        mallopt = ctypes.CDLL("libc.so.6").mallopt
+    except (OSError, AttributeError):          # not glibc (musl, ...): leave it alone
+        return False
+    m_trim_threshold, m_mmap_threshold = -1, -3           # from glibc's <malloc.h>
+    _allocator_tuned = bool(mallopt(m_mmap_threshold, 32 << 20)
+                            and mallopt(m_trim_threshold, 256 << 20))
+    return _allocator_tuned
+
+
 def describe():
     """A dict for benchmarks and bug reports: who runs on how many threads."""
     info = {"OMP_WAIT_POLICY": os.environ.get("OMP_WAIT_POLICY"),
             "requested_intra_op_threads": _requested_threads,
+            "allocator_tuned": bool(_allocator_tuned),
             "numba_loaded": "numba" in sys.modules}
     if "numba" in sys.modules:
         import numba
