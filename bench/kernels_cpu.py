@@ -10,7 +10,8 @@ median time per call is printed with the ratio reference / numba (> 1: numba is 
 Then whole training steps (``sess.run(train_op)`` of the MNIST MLP and of an LSTM(128) over
 28 rows) with ``kernels="reference"`` and with the fast kernels.
 
-Compile time is paid first, by ``warmup()``, and printed on its own line.  ``--parallel``
+Compile time is paid first, by ``warmup()``, and printed on its own line.  The allocator is
+tuned as ``kernels/threads.py`` explains (``--default-malloc`` to measure without).  ``--parallel``
 adds the measurement behind ``kernels/threads.py``: a serial loop against the same loop with
 ``parallel=True`` (prange) at growing sizes.
 """
@@ -303,10 +304,14 @@ def main():
                         help="also time serial against parallel=True loops")
     parser.add_argument("--no-steps", action="store_true",
                         help="skip the whole-training-step timings")
+    parser.add_argument("--default-malloc", action="store_true",
+                        help="do not call threads.tune_memory_allocator()")
     args = parser.parse_args()
     dtype = np.dtype(args.dtype)
     r = np.random.default_rng(0)
 
+    if not args.default_malloc:
+        threads.tune_memory_allocator()
     report = fast.warmup()
     print("compile (or cache load): %.2f s for %d kernels; first calls: %.1f ms"
           % (report.compile_seconds, report.kernels, report.run_seconds * 1e3))
