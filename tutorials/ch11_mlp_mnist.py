@@ -6,7 +6,8 @@ its ``mlp()`` builder (weights from tf.random_normal, ReLU hidden layers), the f
 0.001 for 50 epochs, and the seed's table of 0 / 2x64 / 2x256 hidden layers.
 
 Part 2 keeps the network and changes what the last decade taught: He initialisation,
-zero biases and Adam.  2x256 then passes 98% test accuracy in a few epochs.
+zero biases and Adam, with a learning rate that shrinks by 20% each epoch.  2x256 then
+passes 98% test accuracy in a few epochs.
 
     python tutorials/ch11_mlp_mnist.py
 
@@ -123,7 +124,9 @@ for (layers, neurons, acc, seconds), seed_acc in zip(table, [0.6642, 0.8296, 0.9
 # --8<-- [end:table]
 
 # --8<-- [start:better]
-# Part 2: the same 2x256 network with He initialisation, zero biases and Adam.
+# Part 2: the same 2x256 network with He initialisation, zero biases and Adam, whose
+# learning rate shrinks by 20% after each epoch (without the decay the test accuracy keeps
+# jumping around 97.5-98% from epoch to epoch).
 tf.reset_default_graph()
 tf.set_random_seed(1)
 x = tf.placeholder(dtype=tf.float32, name='x', shape=[None, num_inputs])
@@ -140,7 +143,11 @@ with tf.variable_scope("output"):
     b = tf.get_variable("b", [num_outputs], initializer=tf.zeros_initializer())
     logits = tf.matmul(layer, w) + b
 loss = tf.reduce_mean(tf.nn.softmax_cross_entropy_with_logits_v2(labels=y, logits=logits))
-optimizer = tf.train.AdamOptimizer(learning_rate=0.001).minimize(loss)
+global_step = tf.train.get_or_create_global_step()
+learning_rate = tf.train.exponential_decay(0.001, global_step, decay_steps=n_batches,
+                                           decay_rate=0.8, staircase=True)
+optimizer = tf.train.AdamOptimizer(learning_rate=learning_rate).minimize(
+    loss, global_step=global_step)
 accuracy = tf.reduce_mean(tf.cast(tf.equal(tf.argmax(logits, 1), tf.argmax(y, 1)), tf.float32))
 
 history = []
