@@ -151,6 +151,7 @@ tanh_grad_elementwise_gpu = cuda.jit(cache=True)(tanh_grad_elementwise)  # noqa:
 
 # --- broadcasting: where output element i reads from each input ------------
 
+# --8<-- [start:broadcast]
 def broadcast_offset(i, shape, strides, ndim):
     """Unravel output index ``i`` over the last ``ndim`` dimensions of ``shape`` and dot it
     with the input's ``strides`` (0 along the dimensions the input is broadcast over)."""
@@ -170,6 +171,7 @@ def add_broadcast(out, x, y, shape, x_strides, y_strides, ndim):
         out[i] = (x[broadcast_offset_gpu(i, shape, x_strides, ndim)]
                   + y[broadcast_offset_gpu(i, shape, y_strides, ndim)])
 add_broadcast_gpu = cuda.jit(cache=True)(add_broadcast)  # noqa: E305
+# --8<-- [end:broadcast]
 
 
 def sub_broadcast(out, x, y, shape, x_strides, y_strides, ndim):
@@ -211,6 +213,7 @@ copy_broadcast_gpu = cuda.jit(cache=True)(copy_broadcast)  # noqa: E305
 # Reductions: a block of threads per output, partial sums combined in shared memory
 # =========================================================================
 
+# --8<-- [start:sum_rows]
 def sum_rows(out, x, n, scale):
     """for r in range(rows): out[r] = scale * sum(x[r*n : (r+1)*n])
 
@@ -236,6 +239,7 @@ def sum_rows(out, x, n, scale):
     if t == 0:
         out[row] = partial[0] * scale
 sum_rows_gpu = cuda.jit(cache=True)(sum_rows)  # noqa: E305
+# --8<-- [end:sum_rows]
 
 
 def sum_columns(out, x, n, inner, col_blocks, scale):
@@ -330,6 +334,7 @@ sgd_update_gpu = cuda.jit(cache=True)(sgd_update)  # noqa: E305
 # Matrix product: tiled, register-blocked
 # =========================================================================
 
+# --8<-- [start:matmul]
 TILE = 64          # a block computes a 64 x 64 tile of C ...
 TILE_K = 16        # ... walking along k 16 columns of A / rows of B at a time,
 BLOCK = 16         # with 16 x 16 threads, each computing 4 x 4 outputs
@@ -357,8 +362,9 @@ def matmul_tiled(c, a, b, m, n, k, a_row_stride, a_k_stride, b_k_stride, b_col_s
 
     Each element of A and B is read from global memory once per block instead of once per
     output, and each value read from shared memory is used 4 times from a register.
-    The 16 accumulators are 16 named scalars so that they live in registers (a local
-    array would live in slower local memory)."""
+    The 16 accumulators are 16 named scalars so that they live in registers whatever the
+    optimizer does (a local array stays in registers only if every loop over it is fully
+    unrolled; otherwise it lands in slow local memory)."""
     tile_a = cuda.shared.array((TILE, TILE_K), float32)
     tile_b = cuda.shared.array((TILE_K, TILE), float32)
     tx = cuda.threadIdx.x
@@ -431,6 +437,7 @@ def matmul_tiled(c, a, b, m, n, k, a_row_stride, a_k_stride, b_k_stride, b_col_s
     store_inside_gpu(c, m, n, r0 + 48, j0 + 32, c32)
     store_inside_gpu(c, m, n, r0 + 48, j0 + 48, c33)
 matmul_tiled_gpu = cuda.jit(cache=True)(matmul_tiled)  # noqa: E305
+# --8<-- [end:matmul]
 
 
 # =========================================================================
@@ -609,6 +616,7 @@ def _kept(shape, axes):
     return tuple(1 if d in axes else size for d, size in enumerate(shape))
 
 
+# --8<-- [start:launch_matmul]
 def matmul(a, b, transpose_a=False, transpose_b=False):
     """A @ B for 2-D device arrays (each maybe transposed), with ``matmul_tiled``."""
     m, k = (a.shape[1], a.shape[0]) if transpose_a else a.shape
@@ -625,6 +633,7 @@ def matmul(a, b, transpose_a=False, transpose_b=False):
                                                a_row_stride, a_k_stride, b_k_stride,
                                                b_col_stride)
     return c
+# --8<-- [end:launch_matmul]
 
 
 def softmax_last_axis(x):
@@ -680,9 +689,11 @@ def cuda_square(x):
     return map_elements(square_elementwise_gpu, x)
 
 
+# --8<-- [start:register]
 @register_kernel("Relu", "cuda")
 def cuda_relu(x):
     return map_elements(relu_elementwise_gpu, x)
+# --8<-- [end:register]
 
 
 @register_kernel("Sigmoid", "cuda")
