@@ -759,50 +759,54 @@ def _step_arrays(dtype, *arrays):
 
 
 def _lstm_gates_loop(gates, bias, forget_bias, e):
-    """Gate columns are [i | j | f | o], each ``units`` wide.  For every row r and column c:
-        z = gates[r, c] + bias[c]  (+ forget_bias in the f block);  gates[r, c] = z
-        e[r, k] = -|z| for the three sigmoid blocks i, f, o (k runs over them in that order)
+    """Gate columns are [i | j | f | o], each ``units`` wide.  For every row and unit c:
+        z = gates[row, c] + bias[c]  (+ forget_bias in the f block);  gates[row, c] = z
+        e = -|z| for the three sigmoid blocks i, f, o   (e's columns: [i | f | o])
     (the caller then does e = np.exp(e): sigmoid(z) = 1/(1+e) if z >= 0 else e/(1+e))"""
-    rows, width = gates.shape
-    units = width // 4
-    for r in range(rows):
+    units = gates.shape[1] // 4
+    b_i, b_j, b_f, b_o = bias[:units], bias[units:2 * units], bias[2 * units:3 * units], \
+        bias[3 * units:]
+    for row in range(gates.shape[0]):
+        # each block of the row as its own 1-D view: simple loops that LLVM vectorises
+        z_i, z_j = gates[row, :units], gates[row, units:2 * units]
+        z_f, z_o = gates[row, 2 * units:3 * units], gates[row, 3 * units:]
+        e_i, e_f, e_o = e[row, :units], e[row, units:2 * units], e[row, 2 * units:]
         for c in range(units):
-            z = gates[r, c] + bias[c]                                    # i
-            gates[r, c] = z
-            e[r, c] = -abs(z)
-            z = gates[r, units + c] + bias[units + c]                    # j (tanh, later)
-            gates[r, units + c] = z
-            z = gates[r, 2 * units + c] + bias[2 * units + c] + forget_bias   # f
-            gates[r, 2 * units + c] = z
-            e[r, units + c] = -abs(z)
-            z = gates[r, 3 * units + c] + bias[3 * units + c]            # o
-            gates[r, 3 * units + c] = z
-            e[r, 2 * units + c] = -abs(z)
+            z = z_i[c] + b_i[c]
+            z_i[c] = z
+            e_i[c] = -abs(z)
+            z_j[c] += b_j[c]                                   # the tanh block
+            z = z_f[c] + b_f[c] + forget_bias
+            z_f[c] = z
+            e_f[c] = -abs(z)
+            z = z_o[c] + b_o[c]
+            z_o[c] = z
+            e_o[c] = -abs(z)
 
 
 _lstm_gates_kernel = njit_lazy(_lstm_gates_loop, "W2 R1 F W2")
 
 
 def _lstm_cell_loop(gates, e, cs_prev, ci, cell_clip, clip, i, cs, f, o):
-    """For every row r and unit c (gates = pre-activations, e = exp(-|gate|) for i, f, o):
+    """For every row and unit c (gates = pre-activations, e = exp(-|gate|) for i, f, o):
         i = sigmoid(z_i), f = sigmoid(z_f), o = sigmoid(z_o)
         cs = ci * i + cs_prev * f, clipped to [-cell_clip, cell_clip] if clip"""
-    rows, units = cs.shape
+    units = cs.shape[1]
     zero, one = cs.dtype.type(0), cs.dtype.type(1)
-    for r in range(rows):
+    for row in range(cs.shape[0]):
+        z_i, z_f, z_o = gates[row, :units], gates[row, 2 * units:3 * units], \
+            gates[row, 3 * units:]
+        e_i, e_f, e_o = e[row, :units], e[row, units:2 * units], e[row, 2 * units:]
         for c in range(units):
-            ei = e[r, c]
-            ii = one / (one + ei) if gates[r, c] >= zero else ei / (one + ei)
-            ef = e[r, units + c]
-            ff = one / (one + ef) if gates[r, 2 * units + c] >= zero else ef / (one + ef)
-            eo = e[r, 2 * units + c]
-            o[r, c] = one / (one + eo) if gates[r, 3 * units + c] >= zero else eo / (one + eo)
-            i[r, c] = ii
-            f[r, c] = ff
-            s = ci[r, c] * ii + cs_prev[r, c] * ff
+            ii = one / (one + e_i[c]) if z_i[c] >= zero else e_i[c] / (one + e_i[c])
+            ff = one / (one + e_f[c]) if z_f[c] >= zero else e_f[c] / (one + e_f[c])
+            o[row, c] = one / (one + e_o[c]) if z_o[c] >= zero else e_o[c] / (one + e_o[c])
+            i[row, c] = ii
+            f[row, c] = ff
+            s = ci[row, c] * ii + cs_prev[row, c] * ff
             if clip:
                 s = min(max(s, -cell_clip), cell_clip)
-            cs[r, c] = s
+            cs[row, c] = s
 
 
 _lstm_cell_kernel = njit_lazy(_lstm_cell_loop, "R2 R2 R2 R2 F B W2 W2 W2 W2")
@@ -844,39 +848,34 @@ def _lstm_shapes_ok(x, cs_prev, h_prev, kernel, bias=None):
 
 def _lstm_grad_loop(cs_prev, i, cs, f, o, ci, co, d_i, d_cs, d_f, d_o, d_ci, d_co, d_h,
                     cell_clip, clip, d_gates, d_cs_prev, d_bias):
-    """For every row r and unit c (s' = s (1 - s) for a sigmoid, 1 - t^2 for a tanh):
+    """For every row and unit c (s' = s (1 - s) for a sigmoid, 1 - t^2 for a tanh):
         d_o  += d_h * co;   d_co += d_h * o
         d_cs += d_co * (1 - co^2), then 0 where the clip cut cs (if clip)
         d_cs_prev = d_cs * f
         d_i += d_cs * ci;   d_ci += d_cs * i;   d_f += d_cs * cs_prev
-        d_gates[r] = [d_i i (1 - i) | d_ci (1 - ci^2) | d_f f (1 - f) | d_o o (1 - o)]
+        d_gates[row] = [d_i i (1 - i) | d_ci (1 - ci^2) | d_f f (1 - f) | d_o o (1 - o)]
         d_bias = d_gates summed over the rows"""
-    rows, units = cs.shape
+    units = cs.shape[1]
     zero, one = cs.dtype.type(0), cs.dtype.type(1)
     for c in range(4 * units):
-        d_bias[c] = 0
-    for r in range(rows):
+        d_bias[c] = zero
+    for row in range(cs.shape[0]):
+        g_i, g_ci = d_gates[row, :units], d_gates[row, units:2 * units]
+        g_f, g_o = d_gates[row, 2 * units:3 * units], d_gates[row, 3 * units:]
         for c in range(units):
-            oo, cc = o[r, c], co[r, c]
-            g_o = d_o[r, c] + d_h[r, c] * cc
-            g_co = d_co[r, c] + d_h[r, c] * oo
-            g_cs = d_cs[r, c] + g_co * (one - cc * cc)
-            if clip and not abs(cs[r, c]) < cell_clip:
+            oo, cc = o[row, c], co[row, c]
+            g_co = d_co[row, c] + d_h[row, c] * oo
+            g_cs = d_cs[row, c] + g_co * (one - cc * cc)
+            if clip and not abs(cs[row, c]) < cell_clip:
                 g_cs = zero * g_cs                       # the clip cut cs here
-            ii, ff, cii = i[r, c], f[r, c], ci[r, c]
-            d_cs_prev[r, c] = g_cs * ff
-            g_i = (d_i[r, c] + g_cs * cii) * ii * (one - ii)
-            g_ci = (d_ci[r, c] + g_cs * ii) * (one - cii * cii)
-            g_f = (d_f[r, c] + g_cs * cs_prev[r, c]) * ff * (one - ff)
-            g_o = g_o * oo * (one - oo)
-            d_gates[r, c] = g_i
-            d_gates[r, units + c] = g_ci
-            d_gates[r, 2 * units + c] = g_f
-            d_gates[r, 3 * units + c] = g_o
-            d_bias[c] += g_i
-            d_bias[units + c] += g_ci
-            d_bias[2 * units + c] += g_f
-            d_bias[3 * units + c] += g_o
+            ii, ff, cii = i[row, c], f[row, c], ci[row, c]
+            d_cs_prev[row, c] = g_cs * ff
+            g_i[c] = (d_i[row, c] + g_cs * cii) * ii * (one - ii)
+            g_ci[c] = (d_ci[row, c] + g_cs * ii) * (one - cii * cii)
+            g_f[c] = (d_f[row, c] + g_cs * cs_prev[row, c]) * ff * (one - ff)
+            g_o[c] = (d_o[row, c] + d_h[row, c] * cc) * oo * (one - oo)
+        for c in range(4 * units):
+            d_bias[c] += d_gates[row, c]
 
 
 _lstm_grad_kernel = njit_lazy(
@@ -936,19 +935,19 @@ _gru_gates_kernel = njit_lazy(_gru_gates_loop, "W2 R1 W2")
 
 def _gru_reset_loop(gates, e, x, h_prev, r, u, x_rh):
     """[r | u] = sigmoid(gates) (e = exp(-|gates|));  x_rh = [x | r * h_prev]"""
-    rows, units = h_prev.shape
+    units = h_prev.shape[1]
     n = x.shape[1]
     zero, one = h_prev.dtype.type(0), h_prev.dtype.type(1)
-    for row in range(rows):
-        for c in range(n):
-            x_rh[row, c] = x[row, c]
+    for row in range(h_prev.shape[0]):
+        z_r, z_u = gates[row, :units], gates[row, units:]
+        e_r, e_u = e[row, :units], e[row, units:]
+        x_rh[row, :n] = x[row]
+        rh = x_rh[row, n:]
         for c in range(units):
-            er = e[row, c]
-            rr = one / (one + er) if gates[row, c] >= zero else er / (one + er)
-            eu = e[row, units + c]
-            u[row, c] = one / (one + eu) if gates[row, units + c] >= zero else eu / (one + eu)
+            rr = one / (one + e_r[c]) if z_r[c] >= zero else e_r[c] / (one + e_r[c])
+            u[row, c] = one / (one + e_u[c]) if z_u[c] >= zero else e_u[c] / (one + e_u[c])
             r[row, c] = rr
-            x_rh[row, n + c] = rr * h_prev[row, c]
+            rh[c] = rr * h_prev[row, c]
 
 
 _gru_reset_kernel = njit_lazy(_gru_reset_loop, "R2 R2 R2 R2 W2 W2 W2")
@@ -1003,20 +1002,20 @@ def _gru_candidate_grad_loop(u, h_prev, c, r, x, d_c, d_h, d_c_bar, d_b_c, x_rh)
     """for each row and unit k:
         d_c_bar = (d_c + d_h * (1 - u)) * (1 - c^2);   d_b_c = d_c_bar summed over rows
         x_rh = [x | r * h_prev]     (the candidate's input, for d_w_c = x_rh^T d_c_bar)"""
-    rows, units = h_prev.shape
+    units = h_prev.shape[1]
     n = x.shape[1]
     one = h_prev.dtype.type(1)
     for k in range(units):
         d_b_c[k] = 0
-    for row in range(rows):
-        for k in range(n):
-            x_rh[row, k] = x[row, k]
+    for row in range(h_prev.shape[0]):
+        x_rh[row, :n] = x[row]
+        rh = x_rh[row, n:]
         for k in range(units):
             cc = c[row, k]
-            g = (d_c[row, k] + d_h[row, k] * (one - u[row, k])) * (one - cc * cc)
-            d_c_bar[row, k] = g
-            d_b_c[k] += g
-            x_rh[row, n + k] = r[row, k] * h_prev[row, k]
+            d_c_bar[row, k] = (d_c[row, k] + d_h[row, k] * (one - u[row, k])) * (one - cc * cc)
+            rh[k] = r[row, k] * h_prev[row, k]
+        for k in range(units):
+            d_b_c[k] += d_c_bar[row, k]
 
 
 _gru_candidate_grad_kernel = njit_lazy(_gru_candidate_grad_loop,
@@ -1028,22 +1027,21 @@ def _gru_gates_grad_loop(d_xrh, h_prev, r, u, c, d_r, d_u, d_h, d_ru_bar, d_b_ru
         d_r' = d_r + d_rh * h_prev;          d_u' = d_u + d_h * (h_prev - c)
         d_h_prev = d_h * u + d_rh * r        (the rest comes from d_ru_bar @ w_ru^T)
         d_ru_bar = [d_r' r (1 - r) | d_u' u (1 - u)];   d_b_ru = d_ru_bar summed over rows"""
-    rows, units = h_prev.shape
+    units = h_prev.shape[1]
     n = d_xrh.shape[1] - units
     one = h_prev.dtype.type(1)
     for k in range(2 * units):
         d_b_ru[k] = 0
-    for row in range(rows):
+    for row in range(h_prev.shape[0]):
+        d_rh = d_xrh[row, n:]
+        g_r, g_u = d_ru_bar[row, :units], d_ru_bar[row, units:]
         for k in range(units):
-            d_rh = d_xrh[row, n + k]
             hp, rr, uu = h_prev[row, k], r[row, k], u[row, k]
-            g_r = (d_r[row, k] + d_rh * hp) * rr * (one - rr)
-            g_u = (d_u[row, k] + d_h[row, k] * (hp - c[row, k])) * uu * (one - uu)
-            d_h_prev[row, k] = d_h[row, k] * uu + d_rh * rr
-            d_ru_bar[row, k] = g_r
-            d_ru_bar[row, units + k] = g_u
-            d_b_ru[k] += g_r
-            d_b_ru[units + k] += g_u
+            g_r[k] = (d_r[row, k] + d_rh[k] * hp) * rr * (one - rr)
+            g_u[k] = (d_u[row, k] + d_h[row, k] * (hp - c[row, k])) * uu * (one - uu)
+            d_h_prev[row, k] = d_h[row, k] * uu + d_rh[k] * rr
+        for k in range(2 * units):
+            d_b_ru[k] += d_ru_bar[row, k]
 
 
 _gru_gates_grad_kernel = njit_lazy(_gru_gates_grad_loop, "R2 R2 R2 R2 R2 R2 R2 R2 W2 W1 W2")
