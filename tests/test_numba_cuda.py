@@ -88,4 +88,29 @@ def test_ch09_tutorial_runs_every_step_in_the_simulator(tmp_path):
     for step in range(1, 6):
         assert re.search(r"step %d: .*matches NumPy" % step, out), out
     assert "running in Numba's CUDA simulator" in out
-    assert "log_device_placement" in out or "MatMul: (MatMul)" in out
+    assert "MatMul: (MatMul): /job:localhost/replica:0/task:0/device:GPU:0" in out
+    assert "copies between devices: {'feed': 2, 'fetch': 1}" in out
+
+
+@pytest.mark.ch08
+def test_ch08_tutorial_with_a_simulated_gpu(tmp_path):
+    """The GPU logs that docs/devices.md shows."""
+    env = dict(os.environ, NUMBA_ENABLE_CUDASIM="1")
+    env.pop("CUDA_VISIBLE_DEVICES", None)
+    result = subprocess.run([sys.executable, str(ROOT / "tutorials" / "ch08_devices.py")],
+                            cwd=tmp_path, env=env, capture_output=True, text=True, timeout=600)
+    out = result.stdout
+    assert result.returncode == 0, out + result.stderr
+    gpu = ": /job:localhost/replica:0/task:0/device:GPU:0"
+    cpu = ": /job:localhost/replica:0/task:0/device:CPU:0"
+    assert 'physical_device_desc: "device: 0, name: SIMULATOR' in out
+    assert "mul: (Mul)" + gpu in out and "init: (NoOp)" + cpu in out     # pinned: init follows
+    assert "copies between devices: {'constant': 2, 'feed': 1, 'fetch': 1} total: 4" in out
+    assert "copies between devices: 0" in out                           # all on the CPU
+    assert "transfer product:0: /device:GPU:0 -> /device:CPU:0 (boundary, every run; " \
+           "read by total)" in out
+    assert "but there is no GPU kernel for ArgMax." in out
+    assert "ArgMax: (ArgMax)" + cpu in out and "best: [1 0]" in out
+    assert "step 3: loss 1.4735, copies so far {'constant': 3, 'feed': 6, 'boundary': 6, " \
+           "'fetch': 3}" in out
+    assert "/device:GPU:0 GPU memory_limit:" in out
