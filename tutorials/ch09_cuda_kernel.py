@@ -38,8 +38,11 @@ SIMULATED = numba.config.ENABLE_CUDASIM
 float32 = numba.float32
 ZERO = float32(0.0)
 rng = np.random.default_rng(0)
-print("running in Numba's CUDA simulator" if SIMULATED else
-      "running on the GPU: %s" % cuda.get_current_device().name.decode())
+if SIMULATED:
+    print("running in Numba's CUDA simulator")
+else:
+    name = cuda.get_current_device().name
+    print("running on the GPU:", name.decode() if isinstance(name, bytes) else name)
 
 
 def report(step, what, got, expected, seconds=None, flops=None):
