@@ -94,7 +94,7 @@ def test_ch09_tutorial_runs_every_step_in_the_simulator(tmp_path):
 
 @pytest.mark.ch08
 def test_ch08_tutorial_with_a_simulated_gpu(tmp_path):
-    """The GPU logs that docs/devices.md shows."""
+    """The GPU logs that docs/ch08_devices.md shows."""
     env = dict(os.environ, NUMBA_ENABLE_CUDASIM="1")
     env.pop("CUDA_VISIBLE_DEVICES", None)
     result = subprocess.run([sys.executable, str(ROOT / "tutorials" / "ch08_devices.py")],

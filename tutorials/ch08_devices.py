@@ -15,7 +15,7 @@ and runs the GPU kernels as Python threads on the CPU: slow, but the placement a
 copies are exactly those of a real GPU.
 
 The `# --8<-- [start:name]` / `[end:name]` comments mark the parts that the docs page
-docs/devices.md shows; they do nothing here.
+docs/ch08_devices.md shows; they do nothing here.
 """
 # --8<-- [start:setup]
 import numpy as np

@@ -18,7 +18,7 @@ GPU, at larger sizes, and prints how fast each step is.  ``NUMBA_ENABLE_CUDASIM=
 ``=0`` chooses explicitly.  Needs numba-cuda: ``pip install 'minitensor[cuda]'``.
 
 The `# --8<-- [start:name]` / `[end:name]` comments mark the parts that the docs page
-docs/cuda_kernel.md shows; they do nothing here.
+docs/ch09_cuda_kernel.md shows; they do nothing here.
 """
 # --8<-- [start:setup]
 import math

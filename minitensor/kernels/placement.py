@@ -24,8 +24,6 @@ one per fetched GPU value; ``Session.transfers`` counts them by kind ("feed", "f
 """
 import functools
 
-import numpy as np
-
 from ..framework import errors
 from ..framework.errors import format_site
 from ..framework.registry import get_op_def
@@ -181,7 +179,7 @@ class Placer:
             % (_label(op), wanted, reason, ", ".join(available), together),
             hint="to run such ops on the CPU instead, create the session with "
                  "tf.Session(config=tf.ConfigProto(allow_soft_placement=True)); or remove the "
-                 "tf.device(%r) scope around the line that made it (see docs/devices.md)."
+                 "tf.device(%r) scope around the line that made it (docs/ch08_devices.md)."
                  % (op.device if isinstance(op.device, str) else wanted),
             op=op)
 
@@ -314,5 +312,3 @@ def _variable_of(op):
 def _label(op):
     return "'%s' (%s, created at %s)" % (op.name, op.type, format_site(op.site))
 
-
-_ = np
