@@ -7,6 +7,7 @@ This file only gathers names; every function is defined in the module it names.
 __version__ = "0.1.0"
 
 from . import ops as _ops  # noqa: F401  (registers every op)
+from .kernels.numba_cpu import warmup  # noqa: F401  (registers the Numba CPU kernels; numba loads lazily)
 from .framework import dtypes
 from .framework.dtypes import (DType, as_dtype, bool, complex64, complex128, double,  # noqa: A004
                                float16, float32, float64, half, int8, int16, int32, int64,

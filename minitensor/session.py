@@ -30,6 +30,7 @@ from .framework.operation import Operation
 from .framework.registry import KernelContext, get_op_def
 from .framework.shapes import describe
 from .framework.tensor import Tensor
+from .kernels import threads
 from .kernels.placement import Placer
 
 
@@ -234,6 +235,8 @@ class Session(BaseSession):
         # Where each op runs (CPU or GPU) and the copies between them: kernels/placement.py.
         self._placer = Placer(self)
         self.transfers = collections.Counter()     # copies between devices, by kind
+        threads.tune_memory_allocator()            # keep freed arrays in the process
+        threads.set_intra_op_threads(self._config.intra_op_parallelism_threads)
 
     # --- properties ---------------------------------------------------------
     @property
