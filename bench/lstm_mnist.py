@@ -9,10 +9,12 @@ PyTorch CPU's ``nn.LSTM`` when it is installed -- in one run, with ratios to Num
 Every implementation starts from the same weights (TF's BasicLSTMCell layout: one kernel
 [x, h] -> [i, j, f, o], forget bias 1) and trains on the same batches, so their losses after
 the run agree to float32 rounding; they are printed as a check.  After ``--warmup`` steps
-(plan building, JIT compilation), ``--repeats`` runs of ``--steps`` steps are timed; the
-figure is the median.  Nothing is asserted: this only measures.
+(plan building, JIT compilation), ``--repeats`` runs of ``--steps`` steps are timed, the
+implementations taking turns; the figure is the median.  Nothing is asserted: this only
+measures.
 """
 import argparse
+import importlib.util
 import os
 import statistics
 import sys
@@ -47,21 +49,24 @@ def initial_weights(seed=0):
                 b_out=np.zeros(N_CLASSES, np.float32))
 
 
-def timed(step, batches, warmup, steps, repeats):
-    """Run ``step(x, y)`` over the batches: warm-up, then ``repeats`` timed runs."""
-    position = 0
+class Runner:
+    """One implementation: ``step(x, y)`` trains on one batch, ``loss(x, y)`` evaluates,
+    ``close()`` frees what it holds.  ``run(count)`` times ``count`` steps over the batches
+    (each implementation walks the same batches in the same order)."""
 
-    def run(count):
-        nonlocal position
+    def __init__(self, name, batches, step, loss, close=lambda: None):
+        self.name, self.batches = name, batches
+        self.step, self.loss, self.close = step, loss, close
+        self.position = 0
+        self.times = []
+
+    def run(self, count):
         start = time.perf_counter()
         for _ in range(count):
-            x, y = batches[position % len(batches)]
-            step(x, y)
-            position += 1
+            x, y = self.batches[self.position % len(self.batches)]
+            self.step(x, y)
+            self.position += 1
         return time.perf_counter() - start
-
-    warm = run(warmup)
-    return warm, [run(steps) for _ in range(repeats)]
 
 
 # --- hand-written NumPy -------------------------------------------------------------------
@@ -129,15 +134,14 @@ class NumpyLSTM:
         return float(self.loss_and_grads(x, labels)[0])
 
 
-def numpy_run(weights, batches, args):
+def numpy_runner(weights, batches, args):
     model = NumpyLSTM(weights, args.lr)
-    warm, times = timed(model.step, batches, args.warmup, args.steps, args.repeats)
-    return warm, times, model.loss(*batches[0])
+    return Runner("numpy (hand-written)", batches, model.step, model.loss)
 
 
 # --- minitensor ---------------------------------------------------------------------------
 
-def minitensor_run(weights, batches, args, fused):
+def minitensor_runner(weights, batches, args, fused):
     import minitensor as tf
     # registers the Numba CPU kernels that "auto" picks (importing it twice is harmless)
     import minitensor.kernels.numba_cpu  # noqa: F401
@@ -151,20 +155,19 @@ def minitensor_run(weights, batches, args, fused):
     logits = tf.matmul(outputs[-1], w_out) + b_out
     loss = tf.reduce_mean(tf.nn.sparse_softmax_cross_entropy_with_logits(labels=y, logits=logits))
     train = tf.train.GradientDescentOptimizer(args.lr).minimize(loss)
-    with tf.Session(config=tf.ConfigProto(kernels=args.kernels)) as sess:
-        sess.run(tf.global_variables_initializer())
-        kernel, bias = cell.variables
-        kernel.load(weights["kernel"], sess)
-        bias.load(weights["bias"], sess)
-        warm, times = timed(lambda xb, yb: sess.run(train, {x: xb, y: yb}), batches,
-                            args.warmup, args.steps, args.repeats)
-        final = float(sess.run(loss, {x: batches[0][0], y: batches[0][1]}))
-    return warm, times, final
+    sess = tf.Session(config=tf.ConfigProto(kernels=args.kernels))
+    sess.run(tf.global_variables_initializer())
+    kernel, bias = cell.variables
+    kernel.load(weights["kernel"], sess)
+    bias.load(weights["bias"], sess)
+    name = "minitensor %s (%s kernels)" % ("fused" if fused else "_simple", args.kernels)
+    return Runner(name, batches, lambda xb, yb: sess.run(train, {x: xb, y: yb}),
+                  lambda xb, yb: float(sess.run(loss, {x: xb, y: yb})), sess.close)
 
 
 # --- PyTorch (optional) -------------------------------------------------------------------
 
-def torch_run(weights, batches, args):
+def torch_runner(weights, batches, args):
     import torch
     torch.set_num_threads(max(1, os.cpu_count() or 1))
     n = N_UNITS
@@ -201,10 +204,11 @@ def torch_run(weights, batches, args):
         loss_of(xt, yt).backward()
         optimizer.step()
 
-    warm, times = timed(step, batches, args.warmup, args.steps, args.repeats)
-    with torch.no_grad():
-        final = float(loss_of(*tensors[0]))
-    return warm, times, final
+    def loss(xb, _):
+        with torch.no_grad():
+            return float(loss_of(*tensors[lookup[id(xb)]]))
+
+    return Runner("pytorch cpu (nn.LSTM)", batches, step, loss)
 
 
 def main(argv=None):
@@ -223,31 +227,37 @@ def main(argv=None):
 
     batches = load_batches(args.mnist_dir, n_batches=100, batch=args.batch)
     weights = initial_weights()
-    results = {"numpy (hand-written)": numpy_run(weights, batches, args)}
-    results["minitensor fused (%s kernels)" % args.kernels] = minitensor_run(
-        weights, batches, args, fused=True)
-    results["minitensor _simple (%s kernels)" % args.kernels] = minitensor_run(
-        weights, batches, args, fused=False)
-    try:
-        import torch  # noqa: F401
-        have_torch = True
-    except ImportError:
-        have_torch = False
+    runners = [numpy_runner(weights, batches, args),
+               minitensor_runner(weights, batches, args, fused=True),
+               minitensor_runner(weights, batches, args, fused=False)]
+    have_torch = importlib.util.find_spec("torch") is not None
     if have_torch:
-        results["pytorch cpu (nn.LSTM)"] = torch_run(weights, batches, args)
+        runners.append(torch_runner(weights, batches, args))
+
+    warm = {r.name: r.run(args.warmup) for r in runners}
+    # The implementations take turns, one timed run each per round, so that a machine
+    # whose load changes (other programs, a laptop's clock) treats them alike.
+    for _ in range(args.repeats):
+        for r in runners:
+            r.times.append(r.run(args.steps))
+    final = {r.name: r.loss(*batches[0]) for r in runners}
+    for r in runners:
+        r.close()
 
     total = args.warmup + args.steps * args.repeats
     print("LSTM(%d) on MNIST rows (%d steps x %d), batch %d, float32, SGD lr %g: median of %d "
-          "runs of %d steps after %d warm-up steps" % (N_UNITS, N_STEPS, N_INPUTS, args.batch,
-                                                       args.lr, args.repeats, args.steps,
-                                                       args.warmup))
-    base = statistics.median(results["numpy (hand-written)"][1])
-    for name, (warm, times, final) in results.items():
-        med = statistics.median(times)
+          "runs of %d steps after %d warm-up steps, taking turns"
+          % (N_UNITS, N_STEPS, N_INPUTS, args.batch, args.lr, args.repeats, args.steps,
+             args.warmup))
+    base = statistics.median(runners[0].times)
+    base_min = min(runners[0].times)
+    for r in runners:
+        med = statistics.median(r.times)
         print("  %-40s %7.3f s per %d steps (%6.1f ms/step; min %.3f, max %.3f; warm-up %.2f s)"
-              "  ratio to numpy %.2fx  loss after %d steps %.5f"
-              % (name, med, args.steps, 1000 * med / args.steps, min(times), max(times), warm,
-                 med / base, total, final))
+              "  ratio to numpy %.2fx (of the minima %.2fx)  loss after %d steps %.5f"
+              % (r.name, med, args.steps, 1000 * med / args.steps, min(r.times),
+                 max(r.times), warm[r.name], med / base, min(r.times) / base_min, total,
+                 final[r.name]))
     if not have_torch:
         print("  (PyTorch not installed: pip install torch to add it to the comparison)")
 
