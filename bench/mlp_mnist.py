@@ -5,8 +5,9 @@ and PyTorch CPU when it is installed -- in one run, back to back, with ratios.
     python bench/mlp_mnist.py [--epochs 3] [--mnist-dir ../shared/data/mnist] [--kernels auto]
 
 All implementations start from the same weights and see the same batches, so their test
-accuracies agree closely.  Each times ``--epochs`` epochs after one warm-up epoch (compile
-time and first-run plan building are reported separately); the figure is the median.
+accuracies agree closely.  After one warm-up epoch (compile time and first-run plan
+building show there), each timed epoch runs every implementation in turn; the figure is the
+median, and the ratio is to the hand-written NumPy median.
 """
 import argparse
 import os
@@ -43,16 +44,23 @@ def epoch_orders(n, epochs, seed=1):
     return [rng.permutation(n) for _ in range(epochs)]
 
 
-# --- hand-written NumPy ------------------------------------------------------------
+# Each implementation is an object with ``epoch(order)`` (train on one epoch's batches) and
+# ``accuracy()``, so that the timed epochs can take turns: a shared machine's load then
+# falls on all of them alike.
 
-def numpy_train(weights, x, labels, orders, batch, lr):
-    (w1, b1), (w2, b2), (w3, b3) = [(w.copy(), b.copy()) for w, b in weights]
-    eye = np.eye(10, dtype=np.float32)
-    times = []
-    for order in orders:
-        t0 = time.perf_counter()
-        for start in range(0, len(order), batch):
-            idx = order[start:start + batch]
+class NumpyMLP:
+    name = "numpy (hand-written)"
+
+    def __init__(self, weights, x, labels, batch, lr):
+        self.params = [(w.copy(), b.copy()) for w, b in weights]
+        self.x, self.labels, self.batch, self.lr = x, labels, batch, lr
+        self.eye = np.eye(10, dtype=np.float32)
+
+    def epoch(self, order):
+        (w1, b1), (w2, b2), (w3, b3) = self.params
+        x, labels, eye, lr = self.x, self.labels, self.eye, self.lr
+        for start in range(0, len(order), self.batch):
+            idx = order[start:start + self.batch]
             xb, yb = x[idx], eye[labels[idx]]
             h1 = np.maximum(xb @ w1 + b1, 0)
             h2 = np.maximum(h1 @ w2 + b2, 0)
@@ -74,87 +82,84 @@ def numpy_train(weights, x, labels, orders, batch, lr):
             b2 -= lr * db2
             w3 -= lr * dw3
             b3 -= lr * db3
-        times.append(time.perf_counter() - t0)
-    return times, [(w1, b1), (w2, b2), (w3, b3)]
+
+    def accuracy(self):
+        h = X_TEST
+        for i, (w, b) in enumerate(self.params):
+            h = h @ w + b
+            if i < len(self.params) - 1:
+                h = np.maximum(h, 0)
+        return float(np.mean(h.argmax(1) == Y_TEST))
 
 
-def numpy_accuracy(params, x, labels):
-    h = x
-    for i, (w, b) in enumerate(params):
-        h = h @ w + b
-        if i < len(params) - 1:
-            h = np.maximum(h, 0)
-    return float(np.mean(h.argmax(1) == labels))
+class MinitensorMLP:
+    def __init__(self, weights, x, labels, batch, lr, kernels):
+        import minitensor as tf
+        self.name = "minitensor (%s kernels)" % kernels
+        self.x, self.labels, self.batch = x, labels, batch
+        tf.reset_default_graph()
+        self.xs = tf.placeholder(tf.float32, [None, 784], name="x")
+        self.ys = tf.placeholder(tf.int64, [None], name="y")
+        h = self.xs
+        for i, (w0, b0) in enumerate(weights):
+            w = tf.Variable(w0, name="w%d" % (i + 1))
+            b = tf.Variable(b0, name="b%d" % (i + 1))
+            h = tf.matmul(h, w) + b
+            if i < len(weights) - 1:
+                h = tf.nn.relu(h)
+        loss = tf.reduce_mean(tf.nn.sparse_softmax_cross_entropy_with_logits(labels=self.ys,
+                                                                             logits=h))
+        self.train = tf.train.GradientDescentOptimizer(lr).minimize(loss)
+        self.correct = tf.reduce_mean(tf.cast(tf.equal(tf.argmax(h, 1), self.ys), tf.float32))
+        self.sess = tf.Session(config=tf.ConfigProto(kernels=kernels))
+        self.sess.run(tf.global_variables_initializer())
+
+    def epoch(self, order):
+        sess, train, xs, ys, x, labels = (self.sess, self.train, self.xs, self.ys, self.x,
+                                          self.labels)
+        for start in range(0, len(order), self.batch):
+            idx = order[start:start + self.batch]
+            sess.run(train, {xs: x[idx], ys: labels[idx]})
+
+    def accuracy(self):
+        return float(self.sess.run(self.correct, {self.xs: X_TEST, self.ys: Y_TEST}))
 
 
-# --- minitensor ------------------------------------------------------------------------
+class TorchMLP:
+    name = "pytorch cpu"
 
-def minitensor_train(weights, x, labels, orders, batch, lr, kernels):
-    import minitensor as tf
-    tf.reset_default_graph()
-    xs = tf.placeholder(tf.float32, [None, 784], name="x")
-    ys = tf.placeholder(tf.int64, [None], name="y")
-    h = xs
-    variables = []
-    for i, (w0, b0) in enumerate(weights):
-        w = tf.Variable(w0, name="w%d" % (i + 1))
-        b = tf.Variable(b0, name="b%d" % (i + 1))
-        variables += [w, b]
-        h = tf.matmul(h, w) + b
-        if i < len(weights) - 1:
-            h = tf.nn.relu(h)
-    loss = tf.reduce_mean(tf.nn.sparse_softmax_cross_entropy_with_logits(labels=ys, logits=h))
-    train = tf.train.GradientDescentOptimizer(lr).minimize(loss)
-    correct = tf.reduce_mean(tf.cast(tf.equal(tf.argmax(h, 1), ys), tf.float32))
-    times = []
-    config = tf.ConfigProto(kernels=kernels)
-    with tf.Session(config=config) as sess:
-        sess.run(tf.global_variables_initializer())
-        for order in orders:
-            t0 = time.perf_counter()
-            for start in range(0, len(order), batch):
-                idx = order[start:start + batch]
-                sess.run(train, {xs: x[idx], ys: labels[idx]})
-            times.append(time.perf_counter() - t0)
-        acc = sess.run(correct, {xs: X_TEST, ys: Y_TEST})
-    return times, float(acc)
+    def __init__(self, weights, x, labels, batch, lr):
+        import torch
+        self.torch = torch
+        self.params = []
+        for w, b in weights:
+            self.params += [torch.tensor(w, requires_grad=True), torch.tensor(b, requires_grad=True)]
+        self.xt, self.yt = torch.from_numpy(x), torch.from_numpy(labels)
+        self.batch, self.lr = batch, lr
 
+    def forward(self, h):
+        for i in range(3):
+            h = h @ self.params[2 * i] + self.params[2 * i + 1]
+            if i < 2:
+                h = self.torch.relu(h)
+        return h
 
-# --- PyTorch (optional) ------------------------------------------------------------
-
-def torch_train(weights, x, labels, orders, batch, lr):
-    import torch
-    torch.set_num_threads(max(1, os.cpu_count() or 1))
-    params = []
-    for w, b in weights:
-        params += [torch.tensor(w, requires_grad=True), torch.tensor(b, requires_grad=True)]
-    xt, yt = torch.from_numpy(x), torch.from_numpy(labels)
-    times = []
-    for order in orders:
-        t0 = time.perf_counter()
-        for start in range(0, len(order), batch):
-            idx = torch.from_numpy(order[start:start + batch])
-            h = xt[idx]
-            for i in range(3):
-                h = h @ params[2 * i] + params[2 * i + 1]
-                if i < 2:
-                    h = torch.relu(h)
-            loss = torch.nn.functional.cross_entropy(h, yt[idx])
-            for p in params:
+    def epoch(self, order):
+        torch = self.torch
+        for start in range(0, len(order), self.batch):
+            idx = torch.from_numpy(order[start:start + self.batch])
+            loss = torch.nn.functional.cross_entropy(self.forward(self.xt[idx]), self.yt[idx])
+            for p in self.params:
                 p.grad = None
             loss.backward()
             with torch.no_grad():
-                for p in params:
-                    p -= lr * p.grad
-        times.append(time.perf_counter() - t0)
-    with torch.no_grad():
-        h = torch.from_numpy(X_TEST)
-        for i in range(3):
-            h = h @ params[2 * i] + params[2 * i + 1]
-            if i < 2:
-                h = torch.relu(h)
-        acc = float((h.argmax(1).numpy() == Y_TEST).mean())
-    return times, acc
+                for p in self.params:
+                    p -= self.lr * p.grad
+
+    def accuracy(self):
+        with self.torch.no_grad():
+            h = self.forward(self.torch.from_numpy(X_TEST))
+        return float((h.argmax(1).numpy() == Y_TEST).mean())
 
 
 X_TEST = Y_TEST = None
@@ -175,30 +180,29 @@ def main(argv=None):
     x, labels, X_TEST, Y_TEST = load_mnist(args.mnist_dir)
     weights = initial_weights()
     orders = epoch_orders(len(x), args.epochs + 1)
-    results = {}
-
-    times, params = numpy_train(weights, x, labels, orders, args.batch, args.lr)
-    results["numpy (hand-written)"] = (times[1:], numpy_accuracy(params, X_TEST, Y_TEST), times[0])
-    times, acc = minitensor_train(weights, x, labels, orders, args.batch, args.lr, args.kernels)
-    results["minitensor (%s kernels)" % args.kernels] = (times[1:], acc, times[0])
+    impls = [NumpyMLP(weights, x, labels, args.batch, args.lr),
+             MinitensorMLP(weights, x, labels, args.batch, args.lr, args.kernels)]
     try:
-        import torch  # noqa: F401
-        have_torch = True
+        impls.append(TorchMLP(weights, x, labels, args.batch, args.lr))
     except ImportError:
-        have_torch = False
-    if have_torch:
-        times, acc = torch_train(weights, x, labels, orders, args.batch, args.lr)
-        results["pytorch cpu"] = (times[1:], acc, times[0])
+        pass
+    times = {impl.name: [] for impl in impls}
+    for round_number, order in enumerate(orders):      # round 0 is the warm-up
+        for impl in impls:
+            t0 = time.perf_counter()
+            impl.epoch(order)
+            times[impl.name].append(time.perf_counter() - t0)
 
     print("MNIST MLP 784-256-256-10, SGD lr %g, batch %d, float32; %d timed epochs after 1 "
-          "warm-up" % (args.lr, args.batch, args.epochs))
-    base = statistics.median(results["numpy (hand-written)"][0])
-    for name, (times, acc, warm) in results.items():
-        med = statistics.median(times)
+          "warm-up, implementations taking turns" % (args.lr, args.batch, args.epochs))
+    base = statistics.median(times[impls[0].name][1:])
+    for impl in impls:
+        warm, timed = times[impl.name][0], times[impl.name][1:]
+        med = statistics.median(timed)
         print("  %-28s %6.3f s/epoch (min %.3f, max %.3f; warm-up epoch %.3f)  test acc %.4f"
-              "  ratio to numpy %.2fx" % (name, med, min(times), max(times), warm, acc,
-                                          med / base))
-    if not have_torch:
+              "  ratio to numpy %.2fx" % (impl.name, med, min(timed), max(timed), warm,
+                                          impl.accuracy(), med / base))
+    if len(impls) < 3:
         print("  (PyTorch not installed: pip install torch to add it to the comparison)")
 
 
