@@ -21,7 +21,6 @@ import warnings
 
 import numpy as np
 
-from .framework import dtypes
 from .framework import errors
 from .framework.errors import format_site
 from .framework.graph import (_default_graph_stack, _default_session_stack, _remove_last,
@@ -722,4 +721,3 @@ def _feed_shape_hint(tensor, got):
     return "reshape the data to %s, or change the placeholder's shape." % describe(tensor.shape)
 
 
-_ = dtypes

@@ -4,7 +4,6 @@ import sys
 
 import numpy as np
 
-from ..framework import dtypes
 from ..framework.errors import InvalidArgumentError
 from ..framework.graph import get_default_graph
 from ..framework.registry import not_differentiable, reference_kernel, register_gradient
@@ -129,4 +128,3 @@ def _assert(condition, *data, summarize):
 
 
 not_differentiable("Assert")
-_ = dtypes

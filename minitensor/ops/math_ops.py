@@ -11,8 +11,8 @@ from ..framework.errors import InvalidArgumentError, ShapeError
 from ..framework.registry import not_differentiable, reference_kernel, register_gradient
 from ..framework.shapes import TensorShape, describe
 from ..framework.tensor import register_operator
-from .array_ops import (broadcast_to_like, expand_dims, reduce_to_shape, reshape, shape as
-                        shape_op, size as size_op, zeros_like)
+from .array_ops import (broadcast_to_like, expand_dims, reduce_to_shape, reshape,
+                        size as size_op, zeros_like)
 from .constant_op import convert_to_tensor
 from .op_util import (arg_label, binary, check_dtype, convert_pair, make_op, normalize_axis,
                       static_int_list, unary)
@@ -1303,4 +1303,3 @@ register_operator("__abs__", lambda x: abs(x))
 register_operator("__invert__", _invert_operator)
 register_operator("__getitem__", _getitem)
 
-_ = shape_op  # re-exported for gradients that need run-time shapes
