@@ -69,6 +69,8 @@ from . import summary
 from . import datasets
 from . import examples
 from . import contrib
+from . import python  # noqa: F401  (minitensor.python.client.device_lib, as in TF 1.x)
+from .python.client import device_lib as _device_lib  # noqa: F401
 from . import debug
 
 sub = subtract
