@@ -30,6 +30,8 @@ module): the first process pays ~0.1-0.5 s per kernel, later ones load it in ~0.
 changes, but NOT when only the options below change: after editing them, delete
 ``minitensor/kernels/__pycache__/*.nbi`` (or touch ``numba_cpu.py``).
 """
+import os
+import sys
 import time
 
 # fastmath flags that cannot change what a learner sees: fused multiply-add, ignoring the
@@ -54,6 +56,18 @@ def numba_available():
         import importlib.util
         _numba_missing = importlib.util.find_spec("numba") is None
     return not _numba_missing
+
+
+_announced = []
+
+
+def _announce_first_compile():
+    """Say once per process why the first steps are slower (JIT cost is paid once, shown)."""
+    if not _announced and os.environ.get("MINITENSOR_QUIET_JIT") != "1":
+        _announced.append(True)
+        print("minitensor: compiling fast CPU kernels as they are first used (first run only: "
+              "they are cached on disk; tf.warmup() compiles them all up front and reports the "
+              "time; MINITENSOR_QUIET_JIT=1 hides this line)", file=sys.stderr)
 
 
 class LazyKernel:
@@ -81,6 +95,7 @@ class LazyKernel:
         """Compile (or load from the cache) the float32 and float64 versions now."""
         if self._dispatcher is not None:
             return self._dispatcher
+        _announce_first_compile()
         numba = import_numba()
         start = time.perf_counter()
         signatures = [numba_signature(self.signature, dtype) for dtype in ("float32", "float64")]
