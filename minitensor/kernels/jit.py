@@ -61,13 +61,13 @@ def numba_available():
 _announced = []
 
 
-def _announce_first_compile():
+def _announce_first_compile(name, seconds):
     """Say once per process why the first steps are slower (JIT cost is paid once, shown)."""
     if not _announced and os.environ.get("MINITENSOR_QUIET_JIT") != "1":
         _announced.append(True)
-        print("minitensor: compiling fast CPU kernels as they are first used (first run only: "
-              "they are cached on disk; tf.warmup() compiles them all up front and reports the "
-              "time; MINITENSOR_QUIET_JIT=1 hides this line)", file=sys.stderr)
+        print("minitensor: compiling kernels (first run only; %s took %.1f s, later runs load "
+              "them from the on-disk cache; tf.warmup() compiles them all up front; "
+              "MINITENSOR_QUIET_JIT=1 hides this line)" % (name, seconds), file=sys.stderr)
 
 
 class LazyKernel:
@@ -95,7 +95,6 @@ class LazyKernel:
         """Compile (or load from the cache) the float32 and float64 versions now."""
         if self._dispatcher is not None:
             return self._dispatcher
-        _announce_first_compile()
         numba = import_numba()
         start = time.perf_counter()
         signatures = [numba_signature(self.signature, dtype) for dtype in ("float32", "float64")]
@@ -106,6 +105,8 @@ class LazyKernel:
                                 fastmath=set(self.fastmath or ()) or False,
                                 parallel=self.parallel)(self.py_func)
         self.compile_seconds = time.perf_counter() - start
+        if self.compile_seconds > 0.2:                       # compiled, not loaded from cache
+            _announce_first_compile(self.__name__, self.compile_seconds)
         stats = getattr(dispatcher, "stats", None)          # absent with NUMBA_DISABLE_JIT=1
         self.cache_hits = sum(stats.cache_hits.values()) if stats is not None else 0
         self._dispatcher = dispatcher
