@@ -105,10 +105,10 @@ class LazyKernel:
                                 fastmath=set(self.fastmath or ()) or False,
                                 parallel=self.parallel)(self.py_func)
         self.compile_seconds = time.perf_counter() - start
-        if self.compile_seconds > 0.2:                       # compiled, not loaded from cache
-            _announce_first_compile(self.__name__, self.compile_seconds)
         stats = getattr(dispatcher, "stats", None)          # absent with NUMBA_DISABLE_JIT=1
         self.cache_hits = sum(stats.cache_hits.values()) if stats is not None else 0
+        if stats is not None and self.cache_hits < len(signatures):   # really compiled
+            _announce_first_compile(self.__name__, self.compile_seconds)
         self._dispatcher = dispatcher
         return dispatcher
 
