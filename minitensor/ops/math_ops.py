@@ -11,8 +11,9 @@ from ..framework.errors import InvalidArgumentError, ShapeError
 from ..framework.registry import not_differentiable, reference_kernel, register_gradient
 from ..framework.shapes import TensorShape, describe
 from ..framework.tensor import register_operator
-from .array_ops import (broadcast_to_like, expand_dims, reduce_to_shape, reshape,
-                        size as size_op, zeros_like)
+from .array_ops import (_slice_helper, broadcast_to_like, expand_dims, ones_like,
+                        reduce_to_shape, reshape, size as size_op, squeeze, stop_gradient,
+                        transpose, zeros_like)
 from .constant_op import convert_to_tensor
 from .op_util import (arg_label, binary, check_dtype, convert_pair, make_op, normalize_axis,
                       static_int_list, unary)
@@ -232,14 +233,9 @@ def _pow_grad(op, grad):
     x, y = op.inputs
     z = op.outputs[0]
     gx = grad * y * pow(x, y - 1)
-    safe_log = where(x > 0, log(where(x > 0, x, ones_like_(x))), zeros_like(x))
+    safe_log = where(x > 0, log(where(x > 0, x, ones_like(x))), zeros_like(x))
     gy = grad * z * safe_log
     return reduce_to_shape(gx, x), reduce_to_shape(gy, y)
-
-
-def ones_like_(x):
-    from .array_ops import ones_like
-    return ones_like(x)
 
 
 def maximum(x, y, name=None):
@@ -1046,19 +1042,13 @@ def reduce_logsumexp(input_tensor, axis=None, keepdims=False, name=None, reducti
     x = convert_to_tensor(input_tensor)
     if keep_dims is not None:
         keepdims = keep_dims
-    m = stop_gradient_(reduce_max(x, axis=axis, keepdims=True, reduction_indices=reduction_indices))
+    m = stop_gradient(reduce_max(x, axis=axis, keepdims=True, reduction_indices=reduction_indices))
     result = log(reduce_sum(exp(x - m), axis=axis, keepdims=True,
                             reduction_indices=reduction_indices)) + m
     if not keepdims:
         axes = _reduction_axes("tf.reduce_logsumexp", x, axis, reduction_indices)
-        from .array_ops import squeeze
         result = squeeze(result, axis=list(axes) if axes is not None else None)
     return result
-
-
-def stop_gradient_(x):
-    from .array_ops import stop_gradient
-    return stop_gradient(x)
 
 
 def count_nonzero(input_tensor, axis=None, keepdims=False, dtype=dtypes.int64, name=None):
@@ -1208,7 +1198,6 @@ def tensordot(a, b, axes, name=None):
             raise ShapeError("tf.tensordot: axis %d of %s (size %d) and axis %d of %s (size %d) "
                              "must have the same size." % (i, arg_label(a), a.shape.dims[i], j,
                                                           arg_label(b), b.shape.dims[j]))
-    from .array_ops import transpose
     a_free = [i for i in range(a.shape.ndims) if i not in a_axes]
     b_free = [i for i in range(b.shape.ndims) if i not in b_axes]
     k = int(np.prod([a.shape.dims[i] for i in a_axes]))
@@ -1248,7 +1237,6 @@ def _cumsum_grad(op, grad):
 # =========================================================================
 
 def _getitem(tensor, key):
-    from .array_ops import _slice_helper
     return _slice_helper(tensor, key)
 
 
