@@ -370,7 +370,10 @@ def index_keys(draw, shape):
     for _ in range(draw(st.integers(0, 2))):
         items.insert(draw(st.integers(0, len(items))), None)
     if draw(st.booleans()):
-        items.insert(draw(st.integers(0, len(items))), Ellipsis)
+        # The ints and slices above index the leading dimensions, so the Ellipsis (which
+        # stands for the dimensions not indexed) must come after the last of them.
+        last = max((i for i, item in enumerate(items) if item is not None), default=-1)
+        items.insert(draw(st.integers(last + 1, len(items))), Ellipsis)
     return tuple(items) if len(items) != 1 or draw(st.booleans()) else items[0]
 
 
