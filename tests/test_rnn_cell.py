@@ -378,6 +378,225 @@ def test_dropout_wrapper_rejects_a_drop_rate():
 
 
 # ---------------------------------------------------------------------------------------
+# DropoutWrapper(variational_recurrent=True): one mask per Session.run for every time step
+# ---------------------------------------------------------------------------------------
+
+class IdentityCell(rnn_cell.RNNCell):
+    """output = inputs, state passed on unchanged: shows what the wrapper did to the inputs."""
+
+    def __init__(self, depth):
+        super().__init__()
+        self._depth = depth
+
+    @property
+    def state_size(self):
+        return self._depth
+
+    @property
+    def output_size(self):
+        return self._depth
+
+    def call(self, inputs, state):
+        return inputs, state
+
+
+class AccumulatorCell(IdentityCell):
+    """new_state = state + inputs, output = new_state (so state dropout shows in outputs)."""
+
+    def call(self, inputs, state):
+        new_state = state + inputs
+        return new_state, new_state
+
+
+def variational(cell, **kw):
+    kw.setdefault("dtype", tf.float32)
+    return DropoutWrapper(cell, variational_recurrent=True, **kw)
+
+
+@pytest.mark.parametrize("is_variational", [True, False])
+def test_variational_input_mask_is_one_pattern_for_every_step_and_sequence(is_variational):
+    cell = DropoutWrapper(IdentityCell(40), input_keep_prob=0.5, dtype=tf.float32,
+                          variational_recurrent=is_variational, input_size=40)
+    x = tf.placeholder(tf.float32, [4, 6, 40])
+    outputs, _ = dynamic_rnn(cell, x, dtype=tf.float32)
+    with tf.Session() as sess:
+        out = sess.run(outputs, {x: np.ones((4, 6, 40), np.float32)})
+    assert set(np.unique(out)) <= {0.0, 2.0}              # kept units scaled by 1/keep_prob
+    assert 0.25 < (out != 0).mean() < 0.75
+    same_everywhere = bool(np.all(out == out[0, 0]))      # every step, every sequence
+    assert same_everywhere == is_variational
+
+
+def test_variational_output_mask_scales_by_one_over_keep_prob():
+    cell = variational(IdentityCell(30), output_keep_prob=0.25)
+    x = tf.placeholder(tf.float32, [3, 5, 30])
+    outputs, _ = dynamic_rnn(cell, x, dtype=tf.float32)
+    xv = np.random.default_rng(0).uniform(0.5, 1.5, (3, 5, 30)).astype(np.float32)
+    with tf.Session() as sess:
+        out = sess.run(outputs, {x: xv})
+    mask = out[0, 0] / xv[0, 0]
+    np.testing.assert_allclose(np.unique(np.round(mask, 5)), [0.0, 4.0])
+    np.testing.assert_allclose(out, xv * mask, rtol=1e-6)
+
+
+def test_variational_state_mask_is_the_same_at_every_step():
+    cell = variational(AccumulatorCell(30), state_keep_prob=0.5)
+    x = tf.placeholder(tf.float32, [3, 5, 30])
+    outputs, final = dynamic_rnn(cell, x, dtype=tf.float32)
+    with tf.Session() as sess:
+        out, last = sess.run([outputs, final], {x: np.ones((3, 5, 30), np.float32)})
+    mask = out[:, 1] - 1                       # step 1 outputs state_0 * mask + 1
+    assert set(np.unique(mask)) == {0.0, 2.0} and np.all(mask == mask[0])
+    state, expected = np.zeros((3, 30)), []
+    for _ in range(5):
+        new = state + 1
+        expected.append(new)
+        state = new * mask                     # the one mask, at every step
+    np.testing.assert_allclose(out, np.stack(expected, 1))
+    np.testing.assert_allclose(last, state)
+
+
+def test_variational_state_dropout_leaves_lstm_memory_alone_unless_the_filter_says():
+    inner = BasicLSTMCell(40)
+    cell = variational(inner, state_keep_prob=0.5, seed=2)
+    x = tf.placeholder(tf.float32, [10, 3])
+    s0 = cell.zero_state(10, tf.float32)
+    _, dropped = cell(x, s0)
+    _, plain = inner(x, s0)
+    also_c = variational(inner, state_keep_prob=0.5, dropout_state_filter_visitor=lambda s: True)
+    _, both = also_c(x, s0)
+    xv = np.random.default_rng(0).standard_normal((10, 3))
+    with tf.Session() as sess:
+        sess.run(tf.global_variables_initializer())
+        d, p, b = sess.run([dropped, plain, both], {x: xv})
+    np.testing.assert_array_equal(d.c, p.c)
+    kept = d.h != 0
+    assert np.all(kept == kept[0]) and 0.25 < kept.mean() < 0.75
+    np.testing.assert_allclose(d.h[kept], 2 * p.h[kept], rtol=1e-6)
+    kept_c = b.c != 0
+    assert np.all(kept_c == kept_c[0]) and 0.25 < kept_c.mean() < 0.75
+    np.testing.assert_allclose(b.c[kept_c], 2 * p.c[kept_c], rtol=1e-6)
+
+
+def test_variational_keep_prob_one_is_the_identity():
+    inner = GRUCell(4)
+    fixed = variational(inner)                     # all 1.0: no input_size needed, no ops
+    keep = tf.placeholder_with_default(tf.constant(1.0), [])
+    fed = variational(inner, input_keep_prob=keep, output_keep_prob=keep,
+                      state_keep_prob=keep, input_size=3)
+    x = tf.placeholder(tf.float32, [2, 5, 3])
+    plain, plain_state = dynamic_rnn(inner, x, dtype=tf.float32, scope="plain")
+    n_ops = len(tf.get_default_graph().get_operations())
+    via_fixed, _ = dynamic_rnn(fixed, x, dtype=tf.float32, scope="fixed")
+    assert not [op for op in tf.get_default_graph().get_operations()[n_ops:]
+                if op.type == "Dropout"]
+    via_fed, fed_state = dynamic_rnn(fed, x, dtype=tf.float32, scope="fed")
+    xv = np.random.default_rng(1).standard_normal((2, 5, 3)).astype(np.float32)
+    with tf.Session() as sess:
+        sess.run(tf.global_variables_initializer())
+        p, ps, f, v, vs = sess.run([plain, plain_state, via_fixed, via_fed, fed_state], {x: xv})
+        half = sess.run(via_fed, {x: xv, keep: 0.5})
+    np.testing.assert_array_equal(f, p)
+    np.testing.assert_allclose(v, p, rtol=1e-6)
+    np.testing.assert_allclose(vs, ps, rtol=1e-6)
+    assert np.all((half[:, :, :] == 0) == (half[0, 0] == 0))   # output mask, every step
+    assert np.any(half == 0)
+
+
+def test_variational_masks_are_made_once_whatever_the_sequence_length():
+    keep = tf.placeholder_with_default(tf.constant(1.0), [])
+    cells = [variational(GRUCell(4), input_keep_prob=keep, output_keep_prob=keep,
+                         state_keep_prob=keep, input_size=size) for size in (3, 4)]
+    x = tf.placeholder(tf.float32, [2, 7, 3])
+    outputs, _ = dynamic_rnn(MultiRNNCell(cells), x, dtype=tf.float32)
+    drops = [op for op in tf.get_default_graph().get_operations() if op.type == "Dropout"]
+    assert len(drops) == 6                          # 2 layers x (input, state, output)
+    masks = [m for c in cells for m in c._masks.values()]
+    assert sorted(m.shape.as_list() for m in masks) == [[1, 3], [1, 4], [1, 4], [1, 4],
+                                                        [1, 4], [1, 4]]
+    with tf.Session() as sess:
+        sess.run(tf.global_variables_initializer())
+        out = sess.run(outputs, {x: np.ones((2, 7, 3), np.float32), keep: 0.5})
+    assert out.shape == (2, 7, 4) and np.all((out == 0) == (out[0, 0] == 0))
+
+
+def test_variational_masks_are_redrawn_each_run_and_a_seed_repeats_them():
+    def build_and_run():
+        tf.reset_default_graph()
+        cell = variational(IdentityCell(64), output_keep_prob=0.5, seed=5)
+        x = tf.placeholder(tf.float32, [2, 3, 64])
+        outputs, _ = dynamic_rnn(cell, x, dtype=tf.float32)
+        feed = {x: np.ones((2, 3, 64), np.float32)}
+        with tf.Session() as sess:
+            return [sess.run(outputs, feed) for _ in range(3)]
+    first, second = build_and_run(), build_and_run()
+    assert not np.array_equal(first[0], first[1])           # a new mask each run
+    assert not np.array_equal(first[1], first[2])
+    for a, b in zip(first, second):                         # the same sequence of masks
+        np.testing.assert_array_equal(a, b)
+
+
+def test_variational_gradient_is_the_mask_of_this_run():
+    cell = variational(IdentityCell(20), input_keep_prob=0.5, output_keep_prob=0.5,
+                       input_size=20)
+    x = tf.placeholder(tf.float32, [2, 4, 20])
+    outputs, _ = dynamic_rnn(cell, x, dtype=tf.float32)
+    grad, = tf.gradients(tf.reduce_sum(outputs), [x])
+    with tf.Session() as sess:
+        for _ in range(3):                                  # out = x * mask, d out/dx = mask
+            out, g = sess.run([outputs, grad], {x: np.ones((2, 4, 20), np.float32)})
+            np.testing.assert_array_equal(g, out)
+            assert set(np.unique(g)) <= {0.0, 4.0} and np.any(g == 0)
+
+
+def test_variational_gradient_check_with_fixed_masks():
+    cell = variational(GRUCell(3), input_keep_prob=0.6, output_keep_prob=0.7,
+                       state_keep_prob=0.8, input_size=2, dtype=tf.float64)
+    x = [tf.placeholder(tf.float64, [2, 2]) for _ in range(3)]
+    outputs, state = static_rnn(cell, x, dtype=tf.float64)
+    snapshots = [v.value() for v in cell.variables]
+    rng = np.random.default_rng(0)
+    # Random ops draw anew at every run, so the check feeds each mask a fixed draw.
+    feed = {m: (rng.random(m.shape.as_list()) < 0.6) / 0.6 for m in cell._masks.values()}
+    assert len(feed) == 3 and all(np.any(v == 0) for v in feed.values())
+    with tf.Session() as sess:
+        sess.run(tf.global_variables_initializer())
+        feed.update({s: rng.uniform(-0.8, 0.8, s.shape.as_list()) for s in snapshots})
+        feed.update({p: rng.standard_normal((2, 2)) for p in x})
+        y = tf.concat(outputs + [state], 1)
+        gradient_check(y, x + snapshots, feed, session=sess)
+
+
+def test_variational_needs_input_size_and_dtype():
+    with pytest.raises(ValueError, match=r"input_size=28"):
+        DropoutWrapper(GRUCell(2), input_keep_prob=0.5, variational_recurrent=True,
+                       dtype=tf.float32)
+    keep = tf.placeholder(tf.float32, [])
+    with pytest.raises(ValueError, match=r"needs input_size"):     # unknown keep_prob too
+        DropoutWrapper(GRUCell(2), input_keep_prob=keep, variational_recurrent=True,
+                       dtype=tf.float32)
+    with pytest.raises(ValueError, match=r"dtype=tf.float32"):
+        DropoutWrapper(GRUCell(2), output_keep_prob=0.5, variational_recurrent=True)
+    DropoutWrapper(GRUCell(2), output_keep_prob=0.5, variational_recurrent=True,
+                   dtype=tf.float32)                        # no input dropout: no input_size
+    DropoutWrapper(GRUCell(2), input_keep_prob=0.5, variational_recurrent=True,
+                   input_size=tf.TensorShape([5]), dtype=tf.float32)
+
+
+def test_variational_wrong_input_size_or_dtype_is_explained():
+    cell = variational(GRUCell(2), input_keep_prob=0.5, input_size=3)
+    x = tf.placeholder(tf.float32, [2, 4, 5])
+    explained = r"input_size=3.*test_rnn_cell.py.*\(2, 5\).*\n.*input_size=5"
+    with pytest.raises(ShapeError, match=explained):
+        dynamic_rnn(cell, x, dtype=tf.float32)
+    tf.reset_default_graph()
+    cell = variational(GRUCell(2), output_keep_prob=0.5)
+    x64 = tf.placeholder(tf.float64, [2, 4, 5])
+    with pytest.raises(TypeError, match=r"float32.*float64.*\n.*dtype=tf.float64"):
+        dynamic_rnn(cell, x64, dtype=tf.float64)
+
+
+# ---------------------------------------------------------------------------------------
 # Gradients through cells (float64 finite differences, w.r.t. inputs, state and variables)
 # ---------------------------------------------------------------------------------------
 

@@ -625,18 +625,27 @@ class DropoutWrapper(RNNCell):
     """Dropout on a cell's inputs, outputs and (new) state, each with its own keep_prob.
 
     Keep probabilities may be floats or tensors (a placeholder fed 1.0 for evaluation).
-    State dropout leaves an LSTM's memory ``c`` alone, as TF 1.x does.  The wrapper adds no
+    State dropout leaves an LSTM's memory ``c`` alone, as TF 1.x does (pass
+    ``dropout_state_filter_visitor=lambda s: True`` to drop ``c`` too).  The wrapper adds no
     variable scope: the wrapped cell's variables keep their names.
+
+    By default every time step draws new masks.  With ``variational_recurrent=True`` (Gal &
+    Ghahramani 2016, https://arxiv.org/abs/1512.05287) each of inputs, outputs and state gets
+    ONE mask per ``Session.run``, used at every time step:
+
+        mask = dropout(ones([1, depth]), keep_prob)      # 0 or 1/keep_prob, drawn once a run
+        x_t -> x_t * mask  for every step t
+
+    As in TF 1.x the mask has shape [1, depth]: one pattern shared by the whole batch.  The
+    masks are made on the wrapper's first call and reused by every later call in the graph
+    (all the steps of static_rnn / dynamic_rnn).  This mode needs ``dtype`` (the masks'
+    dtype) and, when the inputs are dropped, ``input_size`` (the depth of one step's input).
     """
 
     def __init__(self, cell, input_keep_prob=1.0, output_keep_prob=1.0, state_keep_prob=1.0,
                  variational_recurrent=False, input_size=None, dtype=None, seed=None,
                  dropout_state_filter_visitor=None):
         super().__init__()
-        if variational_recurrent:
-            raise NotImplementedError(
-                "DropoutWrapper(variational_recurrent=True) (one mask for every time step) is "
-                "not implemented in minitensor; use the default per-step masks.")
         for label, p in (("input_keep_prob", input_keep_prob),
                          ("output_keep_prob", output_keep_prob),
                          ("state_keep_prob", state_keep_prob)):
@@ -649,6 +658,14 @@ class DropoutWrapper(RNNCell):
         self._state_keep_prob = state_keep_prob
         self._seed = seed
         self._state_filter = dropout_state_filter_visitor
+        self._variational_recurrent = bool(variational_recurrent)
+        self._masks = {}             # variational masks: (kind, index) -> [1, depth] tensor
+        self._masks_graph = None
+        if self._variational_recurrent:
+            self._mask_dtype = _variational_dtype(dtype)
+            self._input_depth = None
+            if _drops(input_keep_prob):
+                self._input_depth = _variational_input_depth(input_size)
 
     @property
     def wrapped_cell(self):
@@ -671,29 +688,130 @@ class DropoutWrapper(RNNCell):
     def zero_state(self, batch_size, dtype):
         return self._cell.zero_state(batch_size, dtype)
 
-    def _dropout(self, t, keep_prob, salt):
-        if isinstance(keep_prob, (int, float)) and keep_prob == 1:
-            return t
-        from ..ops import nn_ops
-        seed = None if self._seed is None else self._seed + salt
-        return nn_ops.dropout(t, keep_prob=keep_prob, seed=seed)
-
     def __call__(self, inputs, state, scope=None):
-        inputs = self._dropout(convert_to_tensor(inputs), self._input_keep_prob, 0)
+        inputs = convert_to_tensor(inputs)
+        if _drops(self._input_keep_prob):
+            if self._variational_recurrent:
+                self._check_input_depth(inputs)
+            inputs = self._dropout(inputs, self._input_keep_prob, "input", 0,
+                                   self._input_depth if self._variational_recurrent else None)
         output, new_state = self._cell(inputs, state, scope=scope)
-        if not (isinstance(self._state_keep_prob, (int, float)) and self._state_keep_prob == 1):
+        if _drops(self._state_keep_prob):
             new_state = self._drop_state(new_state)
-        output = self._dropout(output, self._output_keep_prob, 1)
+        if _drops(self._output_keep_prob):
+            depth = _depth(self._cell.output_size) if self._variational_recurrent else None
+            output = self._dropout(output, self._output_keep_prob, "output", 0, depth)
         return output, new_state
 
     def _drop_state(self, state):
+        """Drop the state's leaves where the filter says so (by default all but LSTM c)."""
+        leaves, wanted = _flatten(state), _flatten(self._state_dropout_flags(state))
+        sizes = _flatten(self._cell.state_size) if self._variational_recurrent else []
+        if len(sizes) != len(leaves):       # per-step dropout, or a state_size that does not
+            sizes = [t.shape.dims[-1] if t.shape.ndims else None for t in leaves]  # say
+        dropped = [self._dropout(t, self._state_keep_prob, "state", i, _depth(size))
+                   if drop else t
+                   for i, (t, drop, size) in enumerate(zip(leaves, wanted, sizes))]
+        return _pack_as(state, dropped)
+
+    def _state_dropout_flags(self, state):
+        """``state``'s nesting with True where dropout applies (TF's default filter)."""
         if isinstance(state, LSTMStateTuple):
-            keep_c = self._state_filter(state.c) if self._state_filter else False
-            c = self._dropout(state.c, self._state_keep_prob, 2) if keep_c else state.c
-            return LSTMStateTuple(c, self._dropout(state.h, self._state_keep_prob, 3))
+            drop_c = bool(self._state_filter(state.c)) if self._state_filter else False
+            return LSTMStateTuple(drop_c, True)
         if _is_sequence(state):
-            items = [self._drop_state(s) for s in state]
-            return type(state)(*items) if hasattr(state, "_fields") else type(state)(items)
-        if self._state_filter is not None and not self._state_filter(state):
-            return state
-        return self._dropout(state, self._state_keep_prob, 4)
+            return tuple(self._state_dropout_flags(s) for s in state)
+        return True if self._state_filter is None else bool(self._state_filter(state))
+
+    def _dropout(self, t, keep_prob, kind, index, depth):
+        from ..ops import nn_ops
+        if not self._variational_recurrent:           # a new mask at every step
+            return nn_ops.dropout(t, keep_prob=keep_prob, seed=self._op_seed(kind, index))
+        return t * self._variational_mask(t, keep_prob, kind, index, depth)
+
+    def _op_seed(self, kind, index):
+        """Distinct op seeds for inputs, outputs and each state leaf (None: graph seed)."""
+        if self._seed is None:
+            return None
+        return self._seed + {"input": 0, "output": 1}.get(kind, 2 + index)
+
+    def _variational_mask(self, t, keep_prob, kind, index, depth):
+        """The [1, depth] mask of (kind, index): made on first use, then reused every step."""
+        from ..ops import nn_ops
+        from ..ops.array_ops import ones
+        graph = get_default_graph()
+        if self._masks_graph is not graph:          # a new graph: masks made there anew
+            self._masks, self._masks_graph = {}, graph
+        if t.dtype.base_dtype != self._mask_dtype:
+            from ..framework.errors import DTypeError
+            raise DTypeError(
+                "DropoutWrapper(variational_recurrent=True, dtype=%s) makes %s masks, but the "
+                "%s it drops (%s) is %s." % (self._mask_dtype.name, self._mask_dtype.name, kind,
+                                             arg_label(t), t.dtype.base_dtype.name),
+                hint="pass dtype=tf.%s, the dtype of the RNN's inputs and state."
+                     % t.dtype.base_dtype.name)
+        key = (kind, index)
+        if key not in self._masks:
+            if depth is None:
+                raise ShapeError(
+                    "DropoutWrapper(variational_recurrent=True) needs the depth of the %s to "
+                    "make its mask, but %s has shape %s." % (kind, arg_label(t),
+                                                             describe(t.shape)),
+                    hint="give the cell a known state_size and output_size.")
+            name = "variational_%s_mask" % kind if kind != "state" else \
+                "variational_state_mask_%d" % index
+            with graph.name_scope(name):
+                self._masks[key] = nn_ops.dropout(ones([1, depth], dtype=self._mask_dtype),
+                                                  keep_prob=keep_prob,
+                                                  seed=self._op_seed(kind, index))
+        return self._masks[key]
+
+    def _check_input_depth(self, inputs):
+        size = inputs.shape.dims[-1] if inputs.shape.ndims else None
+        if size is not None and size != self._input_depth:
+            raise ShapeError(
+                "DropoutWrapper(variational_recurrent=True) was given input_size=%d, but its "
+                "input %s has shape %s (depth %d)." % (self._input_depth, arg_label(inputs),
+                                                       describe(inputs.shape), size),
+                hint="pass input_size=%d, the last dimension of one time step's input." % size)
+
+
+def _drops(keep_prob):
+    """A keep probability that is a tensor, or a number below 1, drops something."""
+    return not (isinstance(keep_prob, (int, float)) and keep_prob == 1)
+
+
+def _depth(size):
+    if size is None:
+        return None
+    if isinstance(size, TensorShape):
+        size = size.as_list()[-1]
+    return None if size is None else int(size)
+
+
+def _variational_dtype(dtype):
+    from ..framework import dtypes
+    if dtype is None:
+        raise ValueError(
+            "DropoutWrapper(variational_recurrent=True) needs dtype=..., the dtype of the "
+            "dropout masks it makes once for all time steps (the dtype of the RNN's inputs and "
+            "state).\n  Fix: DropoutWrapper(cell, ..., variational_recurrent=True, "
+            "dtype=tf.float32).")
+    return dtypes.as_dtype(dtype).base_dtype
+
+
+def _variational_input_depth(input_size):
+    if input_size is not None:
+        dims = input_size.as_list() if isinstance(input_size, TensorShape) else (
+            list(input_size) if _is_sequence(input_size) else [input_size])
+        depth = dims[-1] if dims else None
+        depth = getattr(depth, "value", depth)
+        if depth is not None and int(depth) > 0:
+            return int(depth)
+    raise ValueError(
+        "DropoutWrapper(variational_recurrent=True) with input dropout draws one input mask "
+        "of shape [1, input_size] for all time steps, so it needs input_size=... (the depth "
+        "of one time step's input), but got input_size=%r.\n  Fix: pass the last dimension "
+        "of the inputs, e.g. DropoutWrapper(cell, input_keep_prob=0.5, "
+        "variational_recurrent=True, input_size=28, dtype=tf.float32) for inputs of shape "
+        "[batch, time, 28]; or leave input_keep_prob=1.0." % (input_size,))
