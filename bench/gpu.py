@@ -4,9 +4,11 @@
     python bench/gpu.py --only matmul --sizes 1024 4096
     python bench/gpu.py --only mlp --batches 100 10000
 
-1. matmul: TFLOP/s of ``matmul_tiled`` (64 x 64 tiles, 4 x 4 outputs per thread) against
-   cuBLAS SGEMM through PyTorch or CuPy, in true FP32 (TF32 switched off), at 1024 and 4096;
-2. element-wise: GB/s of the add and ReLU kernels against PyTorch/CuPy on 2^26 floats;
+1. matmul: TFLOP/s of ``matmul_tiled`` (64 x 64 tiles, 4 x 4 outputs per thread) and of
+   ``matmul_tiled_8x8`` (128 x 128 tiles, 8 x 8 per thread) against cuBLAS SGEMM through
+   PyTorch or CuPy, in true FP32 (TF32 switched off), at 1024 and 4096 and at the MLP's own
+   shapes for batch 10,000 (``*`` marks the kernel ``matmul()`` picks for that shape);
+2. element-wise: GB/s of the same-shape add and of ReLU against PyTorch/CuPy on 2^26 floats;
 3. the MNIST MLP (784-256-256-10, ReLU, softmax cross-entropy, SGD): seconds per training
    step -- feed a batch from host memory, run forward + backward + update, fetch the loss --
    at batch 100 (where launch overhead dominates) and 10,000 (where the kernels do),
@@ -126,32 +128,42 @@ def row(label, ours, theirs, unit, higher_is_better=True):
 
 # --- 1. matmul ---------------------------------------------------------------------
 
-def bench_matmul(sizes, baseline, repeat):
+MATMUL_KERNELS = {        # name: (kernel attribute, tile edge)
+    "4x4": ("matmul_tiled_gpu", "TILE"),
+    "8x8": ("matmul_tiled_8x8_gpu", "BIG_TILE"),
+}
+
+
+def bench_matmul(shapes, baseline, repeat):
     from numba import cuda
     from minitensor.kernels import numba_cuda as k
-    print("matmul C = A @ B, float32 (TFLOP/s, higher is better):")
+    print("matmul C = A @ B, float32 (TFLOP/s, higher is better); both kernels, and which one "
+          "matmul() picks:")
     rng = np.random.default_rng(0)
-    for n in sizes:
-        a = rng.standard_normal((n, n)).astype(np.float32)
-        b = rng.standard_normal((n, n)).astype(np.float32)
+    for m, kk, n in shapes:
+        a = rng.standard_normal((m, kk)).astype(np.float32)
+        b = rng.standard_normal((kk, n)).astype(np.float32)
         a_gpu, b_gpu = cuda.to_device(a), cuda.to_device(b)
-        c_gpu = cuda.device_array((n, n), np.float32)
-        grid = (k.blocks_for(n, k.TILE), k.blocks_for(n, k.TILE))
+        c_gpu = cuda.device_array((m, n), np.float32)
         a_flat, b_flat, c_flat = k.flat(a_gpu), k.flat(b_gpu), k.flat(c_gpu)
-
-        def ours():
-            k.matmul_tiled_gpu[grid, (k.BLOCK, k.BLOCK)](c_flat, a_flat, b_flat, n, n, n,
-                                                         n, 1, n, 1)
-        t_ours = seconds_per_call(ours, cuda.synchronize, repeat)
-        error = np.max(np.abs(c_gpu.copy_to_host() - a @ b)) / np.sqrt(n)
-        flops = 2.0 * n ** 3
+        flops = 2.0 * m * n * kk
         t_base = None
         if baseline.name:
-            ab, bb, cb = baseline.array(a), baseline.array(b), baseline.empty((n, n))
+            ab, bb, cb = baseline.array(a), baseline.array(b), baseline.empty((m, n))
             t_base = seconds_per_call(lambda: baseline.matmul(ab, bb, cb), baseline.synchronize,
                                       repeat)
-        row("%d x %d (error/sqrt(n) %.1e)" % (n, n, error), flops / t_ours / 1e12,
-            flops / t_base / 1e12 if t_base else None, "TFLOP/s")
+        expected = a.astype(np.float64) @ b.astype(np.float64)
+        for name, (attr, tile) in MATMUL_KERNELS.items():
+            kernel, edge = getattr(k, attr), getattr(k, tile)
+            grid = (k.blocks_for(n, edge), k.blocks_for(m, edge))
+
+            def ours():
+                kernel[grid, (k.BLOCK, k.BLOCK)](c_flat, a_flat, b_flat, m, n, kk, kk, 1, n, 1)
+            t_ours = seconds_per_call(ours, cuda.synchronize, repeat)
+            error = np.max(np.abs(c_gpu.copy_to_host() - expected)) / np.sqrt(kk)
+            picked = " *" if k.matmul_kernel_for(m, n) == name else ""
+            row("%s %dx%dx%d%s (err/sqrt(k) %.0e)" % (name, m, kk, n, picked, error),
+                flops / t_ours / 1e12, flops / t_base / 1e12 if t_base else None, "TFLOP/s")
 
 
 # --- 2. element-wise ---------------------------------------------------------------
@@ -165,11 +177,9 @@ def bench_elementwise(n, baseline, repeat):
     y = rng.standard_normal(n).astype(np.float32)
     x_gpu, y_gpu, out = cuda.to_device(x), cuda.to_device(y), cuda.device_array(n, np.float32)
     blocks = k.blocks_for(n)
-    layout = k.broadcast_layout((n,), (n,), (n,))
-    shape, (xs, ys), ndim = layout
 
     def our_add():
-        k.add_broadcast_gpu[blocks, k.THREADS](out, x_gpu, y_gpu, shape, xs, ys, ndim)
+        k.add_elementwise_gpu[blocks, k.THREADS](out, x_gpu, y_gpu)
 
     def our_relu():
         k.relu_elementwise_gpu[blocks, k.THREADS](out, x_gpu)
@@ -252,6 +262,8 @@ def bench_mlp(batches, baseline, steps, sizes=MNIST_SIZES, lr=0.01):
         warmup = time.perf_counter() - start
         t_ours = seconds_per_call(lambda: ours(xb, one_hot, ids), lambda: None, steps, 2)
         transfers = dict(sess.transfers)
+        from minitensor.kernels import cuda_memory
+        pool = cuda_memory.pool_stats()
         sess.close()
         t_base, their_loss = None, None
         if baseline.torch is not None:
@@ -263,12 +275,14 @@ def bench_mlp(batches, baseline, steps, sizes=MNIST_SIZES, lr=0.01):
         print("    first step %.1f s (plan + kernel compilation); first loss %.4f%s; "
               "copies in all: %s" % (warmup, first_loss, "" if their_loss is None else
                                      " (PyTorch %.4f)" % their_loss, transfers))
+        print("    GPU memory pool: %s" % (pool or "not in use (the simulator, or MINITENSOR_CUDA_POOL=0)"))
 
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--only", choices=["matmul", "elementwise", "mlp"], action="append")
-    parser.add_argument("--sizes", type=int, nargs="+", default=[1024, 4096])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[1024, 4096],
+                        help="square matmuls n x n x n (the MLP's own shapes are added)")
     parser.add_argument("--elements", type=int, default=2 ** 26)
     parser.add_argument("--batches", type=int, nargs="+", default=[100, 10000])
     parser.add_argument("--repeat", type=int, default=20)
@@ -286,7 +300,10 @@ def main(argv=None):
     print("baseline: %s" % (baseline.name or "none (install PyTorch with CUDA, or CuPy)"))
     only = set(args.only or ["matmul", "elementwise", "mlp"])
     if "matmul" in only:
-        bench_matmul(args.sizes, baseline, args.repeat)
+        shapes = [(n, n, n) for n in args.sizes]
+        if not args.allow_simulator:     # the MNIST MLP's products at batch 10,000
+            shapes += [(10000, 784, 256), (784, 10000, 256), (10000, 256, 256)]
+        bench_matmul(shapes, baseline, args.repeat)
     if "elementwise" in only:
         bench_elementwise(args.elements, baseline, args.repeat)
     if "mlp" in only:

@@ -104,6 +104,8 @@ def _find_gpus():
     if os.environ.get("CUDA_VISIBLE_DEVICES", None) in ("", "-1"):
         return [], "CUDA_VISIBLE_DEVICES=%r hides every GPU" % os.environ["CUDA_VISIBLE_DEVICES"]
     try:
+        from . import cuda_memory
+        cuda_memory.install()         # before Numba's first CUDA call creates the context
         from numba import cuda
         if not cuda.is_available():
             return [], "numba.cuda.is_available() is False (no usable GPU or CUDA driver)"

@@ -331,6 +331,231 @@ sgd_update_gpu = cuda.jit(cache=True)(sgd_update)  # noqa: E305
 
 
 # =========================================================================
+# Same-shape binary ops: no broadcasting arithmetic at all (the common case, and the
+# fastest: one read of each input, one write, neighbouring threads on neighbouring floats)
+# =========================================================================
+
+def add_elementwise(out, x, y):
+    """for i in range(out.size): out[i] = x[i] + y[i]"""
+    i = cuda.grid(1)
+    if i < out.size:
+        out[i] = x[i] + y[i]
+add_elementwise_gpu = cuda.jit(cache=True)(add_elementwise)  # noqa: E305
+
+
+def sub_elementwise(out, x, y):
+    """for i in range(out.size): out[i] = x[i] - y[i]"""
+    i = cuda.grid(1)
+    if i < out.size:
+        out[i] = x[i] - y[i]
+sub_elementwise_gpu = cuda.jit(cache=True)(sub_elementwise)  # noqa: E305
+
+
+def mul_elementwise(out, x, y):
+    """for i in range(out.size): out[i] = x[i] * y[i]"""
+    i = cuda.grid(1)
+    if i < out.size:
+        out[i] = x[i] * y[i]
+mul_elementwise_gpu = cuda.jit(cache=True)(mul_elementwise)  # noqa: E305
+
+
+def div_elementwise(out, x, y):
+    """for i in range(out.size): out[i] = x[i] / y[i]"""
+    i = cuda.grid(1)
+    if i < out.size:
+        out[i] = x[i] / y[i]
+div_elementwise_gpu = cuda.jit(cache=True)(div_elementwise)  # noqa: E305
+
+
+# =========================================================================
+# Momentum and Adam: the update of every element of a variable in one kernel, in place
+# (hyperparameters are 1-element arrays: they may be tensors computed on the GPU)
+# =========================================================================
+
+def momentum_update(var, accum, lr, grad, momentum, use_nesterov):
+    """for i: accum[i] = momentum * accum[i] + grad[i]
+              var[i] -= lr * (grad[i] + momentum * accum[i])   if use_nesterov
+                        lr * accum[i]                           otherwise"""
+    i = cuda.grid(1)
+    if i < var.size:
+        a = accum[i] * momentum[0] + grad[i]
+        accum[i] = a
+        if use_nesterov:
+            var[i] -= lr[0] * (grad[i] + momentum[0] * a)
+        else:
+            var[i] -= lr[0] * a
+momentum_update_gpu = cuda.jit(cache=True)(momentum_update)  # noqa: E305
+
+
+def adam_update(var, m, v, beta1_power, beta2_power, lr, beta1, beta2, epsilon, grad):
+    """alpha = lr * sqrt(1 - beta2^t) / (1 - beta1^t)
+       for i: m[i] += (grad[i] - m[i]) * (1 - beta1)
+              v[i] += (grad[i]^2 - v[i]) * (1 - beta2)
+              var[i] -= alpha * m[i] / (sqrt(v[i]) + epsilon)"""
+    i = cuda.grid(1)
+    if i < var.size:
+        alpha = lr[0] * math.sqrt(ONE - beta2_power[0]) / (ONE - beta1_power[0])
+        g = grad[i]
+        mi = m[i] + (g - m[i]) * (ONE - beta1[0])
+        vi = v[i] + (g * g - v[i]) * (ONE - beta2[0])
+        m[i] = mi
+        v[i] = vi
+        var[i] -= alpha * mi / (math.sqrt(vi) + epsilon[0])
+adam_update_gpu = cuda.jit(cache=True)(adam_update)  # noqa: E305
+
+
+# =========================================================================
+# LSTM and GRU steps: the matrix products go to the matmul kernel; what is left of a step
+# is element-wise, one thread per (batch row b, unit j)
+# =========================================================================
+
+def concat_columns(out, a, b, rows, na, nb):
+    """for r in range(rows): out[r] = [a[r, 0:na], b[r, 0:nb]]       ([x, h_prev])"""
+    i = cuda.grid(1)
+    width = na + nb
+    if i < rows * width:
+        r = i // width
+        j = i % width
+        if j < na:
+            out[i] = a[r * na + j]
+        else:
+            out[i] = b[r * nb + j - na]
+concat_columns_gpu = cuda.jit(cache=True)(concat_columns)  # noqa: E305
+
+
+def split_columns(a, b, src, rows, na, nb):
+    """for r in range(rows): a[r] = src[r, 0:na];  b[r] = src[r, na:na+nb]"""
+    i = cuda.grid(1)
+    width = na + nb
+    if i < rows * width:
+        r = i // width
+        j = i % width
+        if j < na:
+            a[r * na + j] = src[i]
+        else:
+            b[r * nb + j - na] = src[i]
+split_columns_gpu = cuda.jit(cache=True)(split_columns)  # noqa: E305
+
+
+def lstm_gates(i_out, cs_out, f_out, o_out, ci_out, co_out, h_out, gates, bias, cs_prev,
+               rows, units, forget_bias, cell_clip):
+    """for b in range(rows): for j in range(units):       (g = gates[b] + bias, 4 * units)
+           i = sigmoid(g[j]);  ci = tanh(g[units + j])
+           f = sigmoid(g[2 units + j] + forget_bias);  o = sigmoid(g[3 units + j])
+           cs = clip(ci * i + cs_prev[b, j] * f, -cell_clip, cell_clip)   (cell_clip > 0)
+           co = tanh(cs);  h = co * o"""
+    t = cuda.grid(1)
+    if t < rows * units:
+        b = t // units
+        j = t % units
+        g = b * 4 * units
+        i = sigmoid_scalar_gpu(gates[g + j] + bias[j])
+        ci = math.tanh(gates[g + units + j] + bias[units + j])
+        f = sigmoid_scalar_gpu(gates[g + 2 * units + j] + bias[2 * units + j] + forget_bias)
+        o = sigmoid_scalar_gpu(gates[g + 3 * units + j] + bias[3 * units + j])
+        cs = ci * i + cs_prev[t] * f
+        if cell_clip > ZERO:
+            cs = min(max(cs, -cell_clip), cell_clip)
+        co = math.tanh(cs)
+        i_out[t] = i
+        cs_out[t] = cs
+        f_out[t] = f
+        o_out[t] = o
+        ci_out[t] = ci
+        co_out[t] = co
+        h_out[t] = co * o
+lstm_gates_gpu = cuda.jit(cache=True)(lstm_gates)  # noqa: E305
+
+
+def lstm_gates_grad(d_gates, d_cs_prev, i, cs, f, o, ci, co, cs_prev,
+                    d_i, d_cs, d_f, d_o, d_ci, d_co, d_h, rows, units, cell_clip):
+    """for b, j (t = b * units + j):
+           do = d_o + d_h co;  dco = d_co + d_h o;  dcs = d_cs + dco (1 - co^2)
+           dcs = 0 where the clip cut cs;  d_cs_prev = dcs f
+           di = d_i + dcs ci;  dci = d_ci + dcs i;  df = d_f + dcs cs_prev
+           d_gates[b] = [di i (1 - i), dci (1 - ci^2), df f (1 - f), do o (1 - o)]"""
+    t = cuda.grid(1)
+    if t < rows * units:
+        b = t // units
+        j = t % units
+        g = b * 4 * units
+        do = d_o[t] + d_h[t] * co[t]
+        dco = d_co[t] + d_h[t] * o[t]
+        dcs = d_cs[t] + dco * (ONE - co[t] * co[t])
+        if cell_clip > ZERO and not abs(cs[t]) < cell_clip:
+            dcs = dcs * ZERO
+        d_cs_prev[t] = dcs * f[t]
+        di = d_i[t] + dcs * ci[t]
+        dci = d_ci[t] + dcs * i[t]
+        df = d_f[t] + dcs * cs_prev[t]
+        d_gates[g + j] = di * i[t] * (ONE - i[t])
+        d_gates[g + units + j] = dci * (ONE - ci[t] * ci[t])
+        d_gates[g + 2 * units + j] = df * f[t] * (ONE - f[t])
+        d_gates[g + 3 * units + j] = do * o[t] * (ONE - o[t])
+lstm_gates_grad_gpu = cuda.jit(cache=True)(lstm_gates_grad)  # noqa: E305
+
+
+def bias_sigmoid(out, x, bias, rows, n):
+    """for r in range(rows): for j in range(n): out[r, j] = sigmoid(x[r, j] + bias[j])"""
+    t = cuda.grid(1)
+    if t < rows * n:
+        out[t] = sigmoid_scalar_gpu(x[t] + bias[t % n])
+bias_sigmoid_gpu = cuda.jit(cache=True)(bias_sigmoid)  # noqa: E305
+
+
+def gru_output(c_out, h_out, c_pre, b_c, u, h_prev, rows, units):
+    """for b, j (t = b * units + j):
+           c[t] = tanh(c_pre[t] + b_c[j]);  h[t] = u[t] * h_prev[t] + (1 - u[t]) * c[t]"""
+    t = cuda.grid(1)
+    if t < rows * units:
+        c = math.tanh(c_pre[t] + b_c[t % units])
+        c_out[t] = c
+        h_out[t] = u[t] * h_prev[t] + (ONE - u[t]) * c
+gru_output_gpu = cuda.jit(cache=True)(gru_output)  # noqa: E305
+
+
+def gru_output_grad(d_c_bar, d_u_total, d_h_prev, u, h_prev, c, d_u, d_c, d_h, rows, units):
+    """for t:  d_h_prev = d_h u;  d_u_total = d_u + d_h (h_prev - c)
+               d_c_bar = (d_c + d_h (1 - u)) (1 - c^2)"""
+    t = cuda.grid(1)
+    if t < rows * units:
+        d_h_prev[t] = d_h[t] * u[t]
+        d_u_total[t] = d_u[t] + d_h[t] * (h_prev[t] - c[t])
+        d_c_bar[t] = (d_c[t] + d_h[t] * (ONE - u[t])) * (ONE - c[t] * c[t])
+gru_output_grad_gpu = cuda.jit(cache=True)(gru_output_grad)  # noqa: E305
+
+
+def gru_gates_grad(d_ru_bar, d_h_prev, d_xrh, r, u, h_prev, d_r, d_u_total, rows, n, units):
+    """for b, j (t = b * units + j), with d_rh = d_xrh[b, n + j]:
+           dr = d_r + d_rh h_prev;  d_h_prev += d_rh r
+           d_ru_bar[b] = [dr r (1 - r), d_u_total u (1 - u)]"""
+    t = cuda.grid(1)
+    if t < rows * units:
+        b = t // units
+        j = t % units
+        d_rh = d_xrh[b * (n + units) + n + j]
+        dr = d_r[t] + d_rh * h_prev[t]
+        d_h_prev[t] += d_rh * r[t]
+        d_ru_bar[b * 2 * units + j] = dr * r[t] * (ONE - r[t])
+        d_ru_bar[b * 2 * units + units + j] = d_u_total[t] * u[t] * (ONE - u[t])
+gru_gates_grad_gpu = cuda.jit(cache=True)(gru_gates_grad)  # noqa: E305
+
+
+def gru_input_grads(d_x, d_h_prev, d_xrh, d_xh, rows, n, units):
+    """for b: d_x[b] = d_xrh[b, :n] + d_xh[b, :n];  d_h_prev[b] += d_xh[b, n:]"""
+    t = cuda.grid(1)
+    width = n + units
+    if t < rows * width:
+        b = t // width
+        j = t % width
+        if j < n:
+            d_x[b * n + j] = d_xrh[t] + d_xh[t]
+        else:
+            d_h_prev[b * units + j - n] += d_xh[t]
+gru_input_grads_gpu = cuda.jit(cache=True)(gru_input_grads)  # noqa: E305
+
+
+# =========================================================================
 # Matrix product: tiled, register-blocked
 # =========================================================================
 
@@ -440,6 +665,208 @@ matmul_tiled_gpu = cuda.jit(cache=True)(matmul_tiled)  # noqa: E305
 # --8<-- [end:matmul]
 
 
+# --- the same, 8 x 8 outputs per thread: for big matrices ----------------------------
+
+BIG_TILE = 128       # a block computes a 128 x 128 tile of C, 16 x 16 threads, 8 x 8 each
+BIG_TILE_K = 8       # walking along k 8 at a time (2 x 4 KiB of shared memory)
+
+# This kernel is written by tools/gen_matmul.py; edit that, not this.
+def matmul_tiled_8x8(c, a, b, m, n, k, a_row_stride, a_k_stride, b_k_stride, b_col_stride):
+    """C[m, n] = A[m, k] @ B[k, n] like ``matmul_tiled``, with twice the tile each way:
+
+    for each 128 x 128 tile of C (one block of 16 x 16 threads):
+        for p0 in range(0, k, 8):
+            copy A[tile rows, p0:p0+8] and B[p0:p0+8, tile columns] into shared memory
+            for p in range(8):   thread (tx, ty) updates its 64 outputs
+                C[ty + 16u, tx + 16v] += A[ty + 16u, p] * B[p, tx + 16v]   (u, v in 0..7)
+        write the 64 outputs (those inside the matrix)
+
+    Each value read from shared memory now feeds 8 multiply-adds instead of 4, so the
+    arithmetic units wait less on shared memory.  The price is 64 accumulators per thread,
+    written out as 64 named scalars (c00 ... c77) so that they stay in registers: this body
+    is ``matmul_tiled`` unrolled by hand (``tools/gen_matmul.py`` writes it), and
+    ``matmul_tiled`` is the one to read."""
+    tile_a = cuda.shared.array((BIG_TILE, BIG_TILE_K), float32)
+    tile_b = cuda.shared.array((BIG_TILE_K, BIG_TILE), float32)
+    tx = cuda.threadIdx.x
+    ty = cuda.threadIdx.y
+    row0 = cuda.blockIdx.y * BIG_TILE
+    col0 = cuda.blockIdx.x * BIG_TILE
+    thread = ty * BLOCK + tx
+    c00 = c01 = c02 = c03 = c04 = c05 = c06 = c07 = ZERO
+    c10 = c11 = c12 = c13 = c14 = c15 = c16 = c17 = ZERO
+    c20 = c21 = c22 = c23 = c24 = c25 = c26 = c27 = ZERO
+    c30 = c31 = c32 = c33 = c34 = c35 = c36 = c37 = ZERO
+    c40 = c41 = c42 = c43 = c44 = c45 = c46 = c47 = ZERO
+    c50 = c51 = c52 = c53 = c54 = c55 = c56 = c57 = ZERO
+    c60 = c61 = c62 = c63 = c64 = c65 = c66 = c67 = ZERO
+    c70 = c71 = c72 = c73 = c74 = c75 = c76 = c77 = ZERO
+    for p0 in range(0, k, BIG_TILE_K):
+        for e in range(thread, BIG_TILE * BIG_TILE_K, BLOCK * BLOCK):
+            r = e // BIG_TILE_K
+            p = e % BIG_TILE_K
+            if row0 + r < m and p0 + p < k:
+                tile_a[r, p] = a[(row0 + r) * a_row_stride + (p0 + p) * a_k_stride]
+            else:
+                tile_a[r, p] = ZERO
+            p = e // BIG_TILE
+            j = e % BIG_TILE
+            if p0 + p < k and col0 + j < n:
+                tile_b[p, j] = b[(p0 + p) * b_k_stride + (col0 + j) * b_col_stride]
+            else:
+                tile_b[p, j] = ZERO
+        cuda.syncthreads()
+        for p in range(BIG_TILE_K):
+            a0 = tile_a[ty, p]
+            a1 = tile_a[ty + 16, p]
+            a2 = tile_a[ty + 32, p]
+            a3 = tile_a[ty + 48, p]
+            a4 = tile_a[ty + 64, p]
+            a5 = tile_a[ty + 80, p]
+            a6 = tile_a[ty + 96, p]
+            a7 = tile_a[ty + 112, p]
+            b0 = tile_b[p, tx]
+            b1 = tile_b[p, tx + 16]
+            b2 = tile_b[p, tx + 32]
+            b3 = tile_b[p, tx + 48]
+            b4 = tile_b[p, tx + 64]
+            b5 = tile_b[p, tx + 80]
+            b6 = tile_b[p, tx + 96]
+            b7 = tile_b[p, tx + 112]
+            c00 += a0 * b0
+            c01 += a0 * b1
+            c02 += a0 * b2
+            c03 += a0 * b3
+            c04 += a0 * b4
+            c05 += a0 * b5
+            c06 += a0 * b6
+            c07 += a0 * b7
+            c10 += a1 * b0
+            c11 += a1 * b1
+            c12 += a1 * b2
+            c13 += a1 * b3
+            c14 += a1 * b4
+            c15 += a1 * b5
+            c16 += a1 * b6
+            c17 += a1 * b7
+            c20 += a2 * b0
+            c21 += a2 * b1
+            c22 += a2 * b2
+            c23 += a2 * b3
+            c24 += a2 * b4
+            c25 += a2 * b5
+            c26 += a2 * b6
+            c27 += a2 * b7
+            c30 += a3 * b0
+            c31 += a3 * b1
+            c32 += a3 * b2
+            c33 += a3 * b3
+            c34 += a3 * b4
+            c35 += a3 * b5
+            c36 += a3 * b6
+            c37 += a3 * b7
+            c40 += a4 * b0
+            c41 += a4 * b1
+            c42 += a4 * b2
+            c43 += a4 * b3
+            c44 += a4 * b4
+            c45 += a4 * b5
+            c46 += a4 * b6
+            c47 += a4 * b7
+            c50 += a5 * b0
+            c51 += a5 * b1
+            c52 += a5 * b2
+            c53 += a5 * b3
+            c54 += a5 * b4
+            c55 += a5 * b5
+            c56 += a5 * b6
+            c57 += a5 * b7
+            c60 += a6 * b0
+            c61 += a6 * b1
+            c62 += a6 * b2
+            c63 += a6 * b3
+            c64 += a6 * b4
+            c65 += a6 * b5
+            c66 += a6 * b6
+            c67 += a6 * b7
+            c70 += a7 * b0
+            c71 += a7 * b1
+            c72 += a7 * b2
+            c73 += a7 * b3
+            c74 += a7 * b4
+            c75 += a7 * b5
+            c76 += a7 * b6
+            c77 += a7 * b7
+        cuda.syncthreads()
+    r0 = row0 + ty
+    j0 = col0 + tx
+    store_inside_gpu(c, m, n, r0, j0, c00)
+    store_inside_gpu(c, m, n, r0, j0 + 16, c01)
+    store_inside_gpu(c, m, n, r0, j0 + 32, c02)
+    store_inside_gpu(c, m, n, r0, j0 + 48, c03)
+    store_inside_gpu(c, m, n, r0, j0 + 64, c04)
+    store_inside_gpu(c, m, n, r0, j0 + 80, c05)
+    store_inside_gpu(c, m, n, r0, j0 + 96, c06)
+    store_inside_gpu(c, m, n, r0, j0 + 112, c07)
+    store_inside_gpu(c, m, n, r0 + 16, j0, c10)
+    store_inside_gpu(c, m, n, r0 + 16, j0 + 16, c11)
+    store_inside_gpu(c, m, n, r0 + 16, j0 + 32, c12)
+    store_inside_gpu(c, m, n, r0 + 16, j0 + 48, c13)
+    store_inside_gpu(c, m, n, r0 + 16, j0 + 64, c14)
+    store_inside_gpu(c, m, n, r0 + 16, j0 + 80, c15)
+    store_inside_gpu(c, m, n, r0 + 16, j0 + 96, c16)
+    store_inside_gpu(c, m, n, r0 + 16, j0 + 112, c17)
+    store_inside_gpu(c, m, n, r0 + 32, j0, c20)
+    store_inside_gpu(c, m, n, r0 + 32, j0 + 16, c21)
+    store_inside_gpu(c, m, n, r0 + 32, j0 + 32, c22)
+    store_inside_gpu(c, m, n, r0 + 32, j0 + 48, c23)
+    store_inside_gpu(c, m, n, r0 + 32, j0 + 64, c24)
+    store_inside_gpu(c, m, n, r0 + 32, j0 + 80, c25)
+    store_inside_gpu(c, m, n, r0 + 32, j0 + 96, c26)
+    store_inside_gpu(c, m, n, r0 + 32, j0 + 112, c27)
+    store_inside_gpu(c, m, n, r0 + 48, j0, c30)
+    store_inside_gpu(c, m, n, r0 + 48, j0 + 16, c31)
+    store_inside_gpu(c, m, n, r0 + 48, j0 + 32, c32)
+    store_inside_gpu(c, m, n, r0 + 48, j0 + 48, c33)
+    store_inside_gpu(c, m, n, r0 + 48, j0 + 64, c34)
+    store_inside_gpu(c, m, n, r0 + 48, j0 + 80, c35)
+    store_inside_gpu(c, m, n, r0 + 48, j0 + 96, c36)
+    store_inside_gpu(c, m, n, r0 + 48, j0 + 112, c37)
+    store_inside_gpu(c, m, n, r0 + 64, j0, c40)
+    store_inside_gpu(c, m, n, r0 + 64, j0 + 16, c41)
+    store_inside_gpu(c, m, n, r0 + 64, j0 + 32, c42)
+    store_inside_gpu(c, m, n, r0 + 64, j0 + 48, c43)
+    store_inside_gpu(c, m, n, r0 + 64, j0 + 64, c44)
+    store_inside_gpu(c, m, n, r0 + 64, j0 + 80, c45)
+    store_inside_gpu(c, m, n, r0 + 64, j0 + 96, c46)
+    store_inside_gpu(c, m, n, r0 + 64, j0 + 112, c47)
+    store_inside_gpu(c, m, n, r0 + 80, j0, c50)
+    store_inside_gpu(c, m, n, r0 + 80, j0 + 16, c51)
+    store_inside_gpu(c, m, n, r0 + 80, j0 + 32, c52)
+    store_inside_gpu(c, m, n, r0 + 80, j0 + 48, c53)
+    store_inside_gpu(c, m, n, r0 + 80, j0 + 64, c54)
+    store_inside_gpu(c, m, n, r0 + 80, j0 + 80, c55)
+    store_inside_gpu(c, m, n, r0 + 80, j0 + 96, c56)
+    store_inside_gpu(c, m, n, r0 + 80, j0 + 112, c57)
+    store_inside_gpu(c, m, n, r0 + 96, j0, c60)
+    store_inside_gpu(c, m, n, r0 + 96, j0 + 16, c61)
+    store_inside_gpu(c, m, n, r0 + 96, j0 + 32, c62)
+    store_inside_gpu(c, m, n, r0 + 96, j0 + 48, c63)
+    store_inside_gpu(c, m, n, r0 + 96, j0 + 64, c64)
+    store_inside_gpu(c, m, n, r0 + 96, j0 + 80, c65)
+    store_inside_gpu(c, m, n, r0 + 96, j0 + 96, c66)
+    store_inside_gpu(c, m, n, r0 + 96, j0 + 112, c67)
+    store_inside_gpu(c, m, n, r0 + 112, j0, c70)
+    store_inside_gpu(c, m, n, r0 + 112, j0 + 16, c71)
+    store_inside_gpu(c, m, n, r0 + 112, j0 + 32, c72)
+    store_inside_gpu(c, m, n, r0 + 112, j0 + 48, c73)
+    store_inside_gpu(c, m, n, r0 + 112, j0 + 64, c74)
+    store_inside_gpu(c, m, n, r0 + 112, j0 + 80, c75)
+    store_inside_gpu(c, m, n, r0 + 112, j0 + 96, c76)
+    store_inside_gpu(c, m, n, r0 + 112, j0 + 112, c77)
+matmul_tiled_8x8_gpu = cuda.jit(cache=True)(matmul_tiled_8x8)  # noqa: E305
+
+
 # =========================================================================
 # Launching: device arrays in, device arrays out
 # =========================================================================
@@ -545,10 +972,17 @@ def broadcast_binary(kernel, x, y):
     """out = x (op) y with NumPy broadcasting, one thread per output element."""
     out_shape = np.broadcast_shapes(tuple(x.shape), tuple(y.shape))
     out = empty(out_shape)
-    if out.size:
+    if out.size and tuple(x.shape) == tuple(y.shape):
+        same_shape = _SAME_SHAPE[kernel]          # no index arithmetic needed
+        same_shape[blocks_for(out.size), THREADS](flat(out), flat(x), flat(y))
+    elif out.size:
         shape, (xs, ys), ndim = broadcast_layout(out_shape, tuple(x.shape), tuple(y.shape))
         kernel[blocks_for(out.size), THREADS](flat(out), flat(x), flat(y), shape, xs, ys, ndim)
     return out
+
+
+_SAME_SHAPE = {add_broadcast_gpu: add_elementwise_gpu, sub_broadcast_gpu: sub_elementwise_gpu,
+               mul_broadcast_gpu: mul_elementwise_gpu, div_broadcast_gpu: div_elementwise_gpu}
 
 
 def broadcast_to(x, out_shape):
@@ -618,7 +1052,8 @@ def _kept(shape, axes):
 
 # --8<-- [start:launch_matmul]
 def matmul(a, b, transpose_a=False, transpose_b=False):
-    """A @ B for 2-D device arrays (each maybe transposed), with ``matmul_tiled``."""
+    """A @ B for 2-D device arrays (each maybe transposed), with ``matmul_tiled`` -- or, for
+    matrices big enough to keep the GPU busy with 128 x 128 tiles, ``matmul_tiled_8x8``."""
     m, k = (a.shape[1], a.shape[0]) if transpose_a else a.shape
     k_b, n = (b.shape[1], b.shape[0]) if transpose_b else b.shape
     if k != k_b:
@@ -628,12 +1063,64 @@ def matmul(a, b, transpose_a=False, transpose_b=False):
     b_k_stride, b_col_stride = (1, b.shape[1]) if transpose_b else (b.shape[1], 1)
     c = empty((m, n))
     if c.size:
-        grid = (blocks_for(n, TILE), blocks_for(m, TILE))
-        matmul_tiled_gpu[grid, (BLOCK, BLOCK)](flat(c), flat(a), flat(b), m, n, k,
-                                               a_row_stride, a_k_stride, b_k_stride,
-                                               b_col_stride)
+        args = (flat(c), flat(a), flat(b), m, n, k, a_row_stride, a_k_stride, b_k_stride,
+                b_col_stride)
+        if matmul_kernel_for(m, n) == "8x8":
+            grid = (blocks_for(n, BIG_TILE), blocks_for(m, BIG_TILE))
+            matmul_tiled_8x8_gpu[grid, (BLOCK, BLOCK)](*args)
+        else:
+            grid = (blocks_for(n, TILE), blocks_for(m, TILE))
+            matmul_tiled_gpu[grid, (BLOCK, BLOCK)](*args)
     return c
 # --8<-- [end:launch_matmul]
+
+
+def matmul_kernel_for(m, n):
+    """"4x4" or "8x8": which matmul kernel computes an m x n product.
+
+    The 8 x 8 kernel does more work per thread and so needs fewer, bigger blocks; it pays
+    once its 128 x 128 tiles give every multiprocessor of the GPU at least one block (and
+    at least 16 blocks: the simulator says it has one multiprocessor).
+    ``MINITENSOR_CUDA_MATMUL=4x4`` or ``=8x8`` forces one (to compare them)."""
+    forced = os.environ.get("MINITENSOR_CUDA_MATMUL", "auto")
+    if forced in ("4x4", "8x8"):
+        return forced
+    tiles = blocks_for(m, BIG_TILE) * blocks_for(n, BIG_TILE)
+    return "8x8" if tiles >= max(_multiprocessors(), 16) else "4x4"
+
+
+_SM_COUNT = []
+
+
+def _multiprocessors():
+    """How many multiprocessors the current GPU has (looked up once; 1 in the simulator)."""
+    if not _SM_COUNT:
+        try:
+            _SM_COUNT.append(int(cuda.get_current_device().MULTIPROCESSOR_COUNT))
+        except Exception:            # the simulator's device has no such attribute
+            _SM_COUNT.append(1)
+    return _SM_COUNT[0]
+
+
+def concat_columns_of(a, b):
+    """[a, b] along axis 1 for two 2-D device arrays with the same number of rows."""
+    rows, na = a.shape
+    nb = b.shape[1]
+    out = empty((rows, na + nb))
+    if out.size:
+        concat_columns_gpu[blocks_for(out.size), THREADS](flat(out), flat(a), flat(b), rows,
+                                                          na, nb)
+    return out
+
+
+def split_columns_of(src, na):
+    """(src[:, :na], src[:, na:]) as two new C-contiguous device arrays."""
+    rows, width = src.shape
+    a, b = empty((rows, na)), empty((rows, width - na))
+    if src.size:
+        split_columns_gpu[blocks_for(src.size), THREADS](flat(a), flat(b), flat(src), rows,
+                                                         na, width - na)
+    return a, b
 
 
 def softmax_last_axis(x):
@@ -804,6 +1291,138 @@ def cuda_apply_gradient_descent(ctx, alpha, delta):
     if var.size:
         sgd_update_gpu[blocks_for(var.size), THREADS](flat(var), flat(alpha), flat(delta))
     return var
+
+
+def device_refs(ctx, count):
+    """The GPU arrays of an update op's first ``count`` reference inputs: the variable, then
+    its slots (momentum, running averages), each copied up once if still on the host."""
+    names = [ctx.op.inputs[i].op.name for i in range(count)]
+    missing = [name for name in names if name not in ctx.state]
+    if missing:
+        raise ctx.session._uninitialized_error(missing)
+    return [device_state(ctx, name) for name in names]
+
+
+def _check_update(var, grad):
+    if tuple(var.shape) != tuple(grad.shape):
+        raise ValueError("the variable has shape %s but its gradient has shape %s"
+                         % (tuple(var.shape), tuple(grad.shape)))
+
+
+@register_kernel("ApplyMomentum", "cuda")
+def cuda_apply_momentum(ctx, lr, grad, momentum, use_nesterov):
+    """accum = momentum * accum + grad; var -= lr * accum (or Nesterov's), in place"""
+    var, accum = device_refs(ctx, 2)
+    _check_update(var, grad)
+    if var.size:
+        momentum_update_gpu[blocks_for(var.size), THREADS](
+            flat(var), flat(accum), flat(lr), flat(grad), flat(momentum), bool(use_nesterov))
+    return var
+
+
+@register_kernel("ApplyAdam", "cuda")
+def cuda_apply_adam(ctx, beta1_power, beta2_power, lr, beta1, beta2, epsilon, grad):
+    """Adam's update of var, m and v, in place (see ``adam_update``)"""
+    var, m, v = device_refs(ctx, 3)
+    _check_update(var, grad)
+    if var.size:
+        adam_update_gpu[blocks_for(var.size), THREADS](
+            flat(var), flat(m), flat(v), flat(beta1_power), flat(beta2_power), flat(lr),
+            flat(beta1), flat(beta2), flat(epsilon), flat(grad))
+    return var
+
+
+def _units_launch(rows, units):
+    return blocks_for(rows * units), THREADS
+
+
+def _full(values, shape):
+    """``values`` as a C-contiguous array of ``shape``: an output gradient that arrives as a
+    scalar 0 (nothing depended on that output) is broadcast, since the kernels index it."""
+    return values if tuple(values.shape) == tuple(shape) else broadcast_to(values, shape)
+
+
+@register_kernel("LSTMBlockCell", "cuda")
+def cuda_lstm_block_cell(x, cs_prev, h_prev, kernel, bias, forget_bias, cell_clip):
+    """gates = [x, h_prev] @ kernel (matmul kernel), then ``lstm_gates`` for the rest"""
+    rows, units = tuple(h_prev.shape)
+    gates = matmul(concat_columns_of(x, h_prev), kernel)
+    outs = [empty((rows, units)) for _ in range(7)]       # i, cs, f, o, ci, co, h
+    if rows * units:
+        lstm_gates_gpu[_units_launch(rows, units)](
+            *[flat(t) for t in outs], flat(gates), flat(bias), flat(cs_prev), rows, units,
+            float32(forget_bias), float32(cell_clip or 0.0))
+    return tuple(outs)
+
+
+@register_kernel("LSTMBlockCellGrad", "cuda")
+def cuda_lstm_block_cell_grad(x, cs_prev, h_prev, kernel, i, cs, f, o, ci, co,
+                              d_i, d_cs, d_f, d_o, d_ci, d_co, d_h, cell_clip):
+    """d_gates by ``lstm_gates_grad``; d_kernel, d_bias and [d_x, d_h_prev] from it with the
+    matmul and reduction kernels (the reference kernel's docstring has the math)"""
+    rows, units = tuple(h_prev.shape)
+    d_i, d_cs, d_f, d_o, d_ci, d_co, d_h = (_full(g, (rows, units)) for g in
+                                            (d_i, d_cs, d_f, d_o, d_ci, d_co, d_h))
+    d_gates, d_cs_prev = empty((rows, 4 * units)), empty((rows, units))
+    if rows * units:
+        lstm_gates_grad_gpu[_units_launch(rows, units)](
+            flat(d_gates), flat(d_cs_prev), flat(i), flat(cs), flat(f), flat(o), flat(ci),
+            flat(co), flat(cs_prev), flat(d_i), flat(d_cs), flat(d_f), flat(d_o), flat(d_ci),
+            flat(d_co), flat(d_h), rows, units, float32(cell_clip or 0.0))
+    d_kernel = matmul(concat_columns_of(x, h_prev), d_gates, transpose_a=True)
+    d_bias = reduce_sum(d_gates, (0,))
+    d_x, d_h_prev = split_columns_of(matmul(d_gates, kernel, transpose_b=True), x.shape[1])
+    return d_x, d_cs_prev, d_h_prev, d_kernel, d_bias
+
+
+@register_kernel("GRUBlockCell", "cuda")
+def cuda_gru_block_cell(x, h_prev, w_ru, w_c, b_ru, b_c):
+    """r, u = sigmoid([x, h_prev] @ w_ru + b_ru); c = tanh([x, r h_prev] @ w_c + b_c);
+    h = u h_prev + (1 - u) c"""
+    rows, units = tuple(h_prev.shape)
+    ru_pre = matmul(concat_columns_of(x, h_prev), w_ru)
+    ru = empty(ru_pre.shape)
+    if ru.size:
+        bias_sigmoid_gpu[blocks_for(ru.size), THREADS](flat(ru), flat(ru_pre), flat(b_ru),
+                                                       rows, 2 * units)
+    r, u = split_columns_of(ru, units)
+    c_pre = matmul(concat_columns_of(x, cuda_mul(r, h_prev)), w_c)
+    c, h = empty((rows, units)), empty((rows, units))
+    if rows * units:
+        gru_output_gpu[_units_launch(rows, units)](flat(c), flat(h), flat(c_pre), flat(b_c),
+                                                   flat(u), flat(h_prev), rows, units)
+    return r, u, c, h
+
+
+@register_kernel("GRUBlockCellGrad", "cuda")
+def cuda_gru_block_cell_grad(x, h_prev, w_ru, w_c, r, u, c, d_r, d_u, d_c, d_h):
+    """the reference kernel's steps, element-wise parts in ``gru_output_grad``,
+    ``gru_gates_grad`` and ``gru_input_grads``, products in the matmul kernel"""
+    rows, units = tuple(h_prev.shape)
+    n = x.shape[1]
+    d_r, d_u, d_c, d_h = (_full(g, (rows, units)) for g in (d_r, d_u, d_c, d_h))
+    launch = _units_launch(rows, units)
+    d_c_bar, d_u_total, d_h_prev = (empty((rows, units)) for _ in range(3))
+    if rows * units:
+        gru_output_grad_gpu[launch](flat(d_c_bar), flat(d_u_total), flat(d_h_prev), flat(u),
+                                    flat(h_prev), flat(c), flat(d_u), flat(d_c), flat(d_h),
+                                    rows, units)
+    d_w_c = matmul(concat_columns_of(x, cuda_mul(r, h_prev)), d_c_bar, transpose_a=True)
+    d_b_c = reduce_sum(d_c_bar, (0,))
+    d_xrh = matmul(d_c_bar, w_c, transpose_b=True)
+    d_ru_bar = empty((rows, 2 * units))
+    if rows * units:
+        gru_gates_grad_gpu[launch](flat(d_ru_bar), flat(d_h_prev), flat(d_xrh), flat(r),
+                                   flat(u), flat(h_prev), flat(d_r), flat(d_u_total), rows, n,
+                                   units)
+    d_w_ru = matmul(concat_columns_of(x, h_prev), d_ru_bar, transpose_a=True)
+    d_b_ru = reduce_sum(d_ru_bar, (0,))
+    d_xh = matmul(d_ru_bar, w_ru, transpose_b=True)
+    d_x = empty((rows, n))
+    if rows * (n + units):
+        gru_input_grads_gpu[blocks_for(rows * (n + units)), THREADS](
+            flat(d_x), flat(d_h_prev), flat(d_xrh), flat(d_xh), rows, n, units)
+    return d_x, d_h_prev, d_w_ru, d_w_c, d_b_ru, d_b_c
 
 
 @register_kernel("VariableV2", "cuda")

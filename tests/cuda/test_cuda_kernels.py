@@ -223,6 +223,36 @@ def test_matmul_any_small_shape(m, k, n):
           rtol=1e-4, atol=1e-4)
 
 
+@pytest.mark.parametrize("shapes,transpose_a,transpose_b", [
+    (((129, 3), (3, 5)), False, False),        # two 128-row tiles, the second one row deep
+    (((4, 9), (9, 130)), True, True),          # two 128-column tiles, k one past 8
+], ids=str)
+def test_the_8x8_matmul_kernel_matches_the_reference(shapes, transpose_a, transpose_b,
+                                                     monkeypatch):
+    monkeypatch.setenv("MINITENSOR_CUDA_MATMUL", "8x8")
+    assert numba_cuda.matmul_kernel_for(*shapes[0]) == "8x8"
+    a, b = _stored(shapes[0], transpose_a), _stored(shapes[1], transpose_b)
+    check("MatMul", [a, b], {"transpose_a": transpose_a, "transpose_b": transpose_b},
+          rtol=1e-4, atol=1e-4)
+
+
+def test_the_8x8_matmul_kernel_is_what_tools_gen_matmul_writes():
+    import importlib.util
+    import os
+    path = os.path.join(os.path.dirname(__file__), "..", "..", "tools", "gen_matmul.py")
+    spec = importlib.util.spec_from_file_location("gen_matmul", path)
+    gen = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(gen)
+    with open(numba_cuda.__file__) as f:
+        assert gen.source() in f.read(), "run: python tools/gen_matmul.py, and paste it in"
+
+
+def test_small_products_use_the_4x4_kernel_and_big_ones_the_8x8_kernel(monkeypatch):
+    monkeypatch.delenv("MINITENSOR_CUDA_MATMUL", raising=False)
+    assert numba_cuda.matmul_kernel_for(17, 33) == "4x4"
+    assert numba_cuda.matmul_kernel_for(4096, 4096) == "8x8"
+
+
 def test_matmul_refuses_mismatched_inner_dimensions():
     with pytest.raises(ValueError, match="inner dimensions"):
         numba_cuda.matmul(numba_cuda.to_device(normal(2, 3)), numba_cuda.to_device(normal(4, 2)))
@@ -265,3 +295,39 @@ def test_the_kernels_are_plain_functions_jitted_on_the_next_line():
     assert numba_cuda.matmul_tiled.__doc__.lstrip().startswith("C[m, n] = A[m, k] @ B[k, n]")
     assert callable(numba_cuda.relu_elementwise)
     assert numba_cuda.relu_elementwise_gpu is not numba_cuda.relu_elementwise
+
+
+# --- LSTM and GRU steps -------------------------------------------------------------------
+
+RNN_SHAPES = [(3, 5, 7), (1, 1, 1)]          # (batch, inputs, units)
+
+
+@pytest.mark.parametrize("cell_clip", [None, 0.5])
+@pytest.mark.parametrize("rows,n,units", RNN_SHAPES)
+def test_lstm_block_cell_and_its_gradient(rows, n, units, cell_clip):
+    x, cs_prev, h_prev = normal(rows, n), normal(rows, units), normal(rows, units)
+    kernel, bias = normal(n + units, 4 * units, scale=0.5), normal(4 * units)
+    check("LSTMBlockCell", [x, cs_prev, h_prev, kernel, bias],
+          {"forget_bias": 1.0, "cell_clip": cell_clip}, rtol=1e-4, atol=1e-5)
+    outputs = get_op_def("LSTMBlockCell").kernels["reference"](
+        x, cs_prev, h_prev, kernel, bias, forget_bias=1.0, cell_clip=cell_clip)
+    i, cs, f, o, ci, co, _ = outputs
+    grads = [normal(rows, units) for _ in range(7)]
+    check("LSTMBlockCellGrad", [x, cs_prev, h_prev, kernel, i, cs, f, o, ci, co] + grads,
+          {"cell_clip": cell_clip}, rtol=1e-4, atol=1e-5)
+    # outputs nothing depends on may send a scalar 0 as their gradient
+    grads[0] = grads[2] = scalar(0.0)
+    check("LSTMBlockCellGrad", [x, cs_prev, h_prev, kernel, i, cs, f, o, ci, co] + grads,
+          {"cell_clip": cell_clip}, rtol=1e-4, atol=1e-5)
+
+
+@pytest.mark.parametrize("rows,n,units", RNN_SHAPES)
+def test_gru_block_cell_and_its_gradient(rows, n, units):
+    x, h_prev = normal(rows, n), normal(rows, units)
+    w_ru, w_c = normal(n + units, 2 * units, scale=0.5), normal(n + units, units, scale=0.5)
+    b_ru, b_c = normal(2 * units), normal(units)
+    check("GRUBlockCell", [x, h_prev, w_ru, w_c, b_ru, b_c], rtol=1e-4, atol=1e-5)
+    r, u, c, _ = get_op_def("GRUBlockCell").kernels["reference"](x, h_prev, w_ru, w_c, b_ru,
+                                                                 b_c)
+    grads = [normal(rows, units) for _ in range(4)]
+    check("GRUBlockCellGrad", [x, h_prev, w_ru, w_c, r, u, c] + grads, rtol=1e-4, atol=1e-5)

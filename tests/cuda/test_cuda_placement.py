@@ -221,8 +221,8 @@ def test_hiding_the_gpu_and_forcing_the_reference_kernels():
 
 
 def test_an_optimizer_without_a_gpu_kernel_added_later_moves_the_values():
-    """Adam has no CUDA kernel: created after the variable went to the GPU, its updates run
-    on the CPU, and the variable's value is copied down and back up -- counted."""
+    """RMSProp has no CUDA kernel: created after the variable went to the GPU, its updates
+    run on the CPU, and the variable's value is copied down and back up -- counted."""
     x, y, loss, train, weights = mlp()
     rng = np.random.default_rng(1)
     data = {x: rng.standard_normal((6, 5)).astype(np.float32),
@@ -231,7 +231,7 @@ def test_an_optimizer_without_a_gpu_kernel_added_later_moves_the_values():
     for sess in sessions:
         sess.run(tf.global_variables_initializer())
         sess.run(train, data)
-    adam = tf.train.AdamOptimizer(0.01)
+    adam = tf.train.RMSPropOptimizer(0.01)
     adam_step = adam.minimize(loss)
     slots = tf.variables_initializer(adam.variables())
     results = []
@@ -244,6 +244,31 @@ def test_an_optimizer_without_a_gpu_kernel_added_later_moves_the_values():
     assert sessions[0].transfers["variable"] >= 2 * len(weights)
     for sess in sessions:
         sess.close()
+
+
+@pytest.mark.parametrize("make_optimizer,update", [
+    (lambda: tf.train.MomentumOptimizer(0.1, 0.9), "ApplyMomentum"),
+    (lambda: tf.train.MomentumOptimizer(0.1, 0.9, use_nesterov=True), "ApplyMomentum"),
+    (lambda: tf.train.AdamOptimizer(0.05), "ApplyAdam"),
+], ids=["momentum", "nesterov", "adam"])
+def test_momentum_and_adam_update_on_the_gpu_like_on_the_cpu(make_optimizer, update, capsys):
+    x, y, loss, _, weights = mlp()
+    train = make_optimizer().minimize(loss)
+    rng = np.random.default_rng(3)
+    data = {x: rng.standard_normal((6, 5)).astype(np.float32),
+            y: np.eye(3, dtype=np.float32)[rng.integers(0, 3, 6)]}
+    runs = []
+    for config in (tf.ConfigProto(log_device_placement=True), cpu_config()):
+        with tf.Session(config=config) as sess:
+            sess.run(tf.global_variables_initializer())
+            losses = [sess.run([train, loss], data)[1] for _ in range(3)]
+            runs.append((losses, sess.run(weights), dict(sess.transfers)))
+    (gpu_losses, gpu_weights, transfers), (cpu_losses, cpu_weights, _) = runs
+    np.testing.assert_allclose(gpu_losses, cpu_losses, rtol=1e-5)
+    for g, c in zip(gpu_weights, cpu_weights):
+        np.testing.assert_allclose(g, c, rtol=1e-5, atol=1e-6)
+    assert re.search(r": \(%s\)%s" % (update, GPU_LINE), capsys.readouterr().out)
+    assert transfers.get("variable", 0) == 0          # slots and variables stay on the GPU
 
 
 def test_fetched_values_are_the_callers_own_arrays():

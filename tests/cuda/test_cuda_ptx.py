@@ -34,7 +34,16 @@ KERNELS = {
     "sum_rows": (A, A, I64, F32), "sum_columns": (A, A, I64, I64, I64, F32),
     "softmax_rows": (A, A, I64, I64), "softmax_xent_rows": (A, A, A, A, I64, I64),
     "sgd_update": (A, A, A),
-    "matmul_tiled": (A, A, A) + (I64,) * 7,
+    "matmul_tiled": (A, A, A) + (I64,) * 7, "matmul_tiled_8x8": (A, A, A) + (I64,) * 7,
+    "add_elementwise": (A, A, A), "sub_elementwise": (A, A, A), "mul_elementwise": (A, A, A),
+    "div_elementwise": (A, A, A),
+    "momentum_update": (A, A, A, A, A, types.boolean), "adam_update": (A,) * 10,
+    "concat_columns": (A, A, A, I64, I64, I64), "split_columns": (A, A, A, I64, I64, I64),
+    "lstm_gates": (A,) * 10 + (I64, I64, F32, F32),
+    "lstm_gates_grad": (A,) * 16 + (I64, I64, F32),
+    "bias_sigmoid": (A, A, A, I64, I64), "gru_output": (A,) * 6 + (I64, I64),
+    "gru_output_grad": (A,) * 9 + (I64, I64), "gru_gates_grad": (A,) * 8 + (I64,) * 3,
+    "gru_input_grads": (A,) * 4 + (I64,) * 3,
 }
 
 
@@ -81,8 +90,9 @@ def test_kernel_compiles_for_a_gpu_in_float32(name):
     assert not f64, "%s computes in float64:\n%s" % (name, "\n".join(f64[:5]))
 
 
-def test_matmul_keeps_its_accumulators_out_of_local_memory():
-    ptx, _ = cuda.compile_ptx(k.matmul_tiled, KERNELS["matmul_tiled"], cc=(8, 0))
+@pytest.mark.parametrize("name", ["matmul_tiled", "matmul_tiled_8x8"])
+def test_matmul_keeps_its_accumulators_out_of_local_memory(name):
+    ptx, _ = cuda.compile_ptx(getattr(k, name), KERNELS[name], cc=(8, 0))
     assert ".local" not in ptx
     assert ptx.count("bar.sync") >= 2          # two barriers per k step
     assert "fma.rn.f32" in ptx
