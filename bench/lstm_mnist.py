@@ -141,26 +141,41 @@ def numpy_runner(weights, batches, args):
 
 # --- minitensor ---------------------------------------------------------------------------
 
-def minitensor_runner(weights, batches, args, fused):
+GRAPHS = {
+    "sequence": "one BlockLSTM op for all 28 steps (tf.contrib.rnn.LSTMBlockFusedCell)",
+    "cells": "static_rnn of BasicLSTMCell: one LSTMBlockCell op per step",
+    "_simple": "static_rnn of BasicLSTMCell(fused=False): each step gate by gate",
+}
+
+
+def minitensor_runner(weights, batches, args, graph, kernels):
+    """minitensor on one of the GRAPHS, with ``kernels`` "auto" (Numba where registered) or
+    "reference" (the NumPy reference kernels everywhere): the same graph either way."""
     import minitensor as tf
     # registers the Numba CPU kernels that "auto" picks (importing it twice is harmless)
     import minitensor.kernels.numba_cpu  # noqa: F401
     tf.reset_default_graph()
     x = tf.placeholder(tf.float32, [None, N_STEPS, N_INPUTS], name="x")
     y = tf.placeholder(tf.int64, [None], name="y")
-    cell = tf.nn.rnn_cell.BasicLSTMCell(N_UNITS, forget_bias=FORGET_BIAS, fused=fused)
-    outputs, _ = tf.nn.static_rnn(cell, tf.unstack(x, axis=1), dtype=tf.float32)
+    if graph == "sequence":
+        cell = tf.contrib.rnn.LSTMBlockFusedCell(N_UNITS, forget_bias=FORGET_BIAS)
+        _, (_, last) = cell(tf.transpose(x, [1, 0, 2]), dtype=tf.float32)
+    else:
+        cell = tf.nn.rnn_cell.BasicLSTMCell(N_UNITS, forget_bias=FORGET_BIAS,
+                                            fused=graph == "cells")
+        outputs, _ = tf.nn.static_rnn(cell, tf.unstack(x, axis=1), dtype=tf.float32)
+        last = outputs[-1]
     w_out = tf.Variable(weights["w_out"], name="w_out")
     b_out = tf.Variable(weights["b_out"], name="b_out")
-    logits = tf.matmul(outputs[-1], w_out) + b_out
+    logits = tf.matmul(last, w_out) + b_out
     loss = tf.reduce_mean(tf.nn.sparse_softmax_cross_entropy_with_logits(labels=y, logits=logits))
     train = tf.train.GradientDescentOptimizer(args.lr).minimize(loss)
-    sess = tf.Session(config=tf.ConfigProto(kernels=args.kernels))
+    sess = tf.Session(config=tf.ConfigProto(kernels=kernels))
     sess.run(tf.global_variables_initializer())
     kernel, bias = cell.variables
     kernel.load(weights["kernel"], sess)
     bias.load(weights["bias"], sess)
-    name = "minitensor %s (%s kernels)" % ("fused" if fused else "_simple", args.kernels)
+    name = "minitensor %s, %s" % (graph, "numba" if kernels == "auto" else kernels)
     return Runner(name, batches, lambda xb, yb: sess.run(train, {x: xb, y: yb}),
                   lambda xb, yb: float(sess.run(loss, {x: xb, y: yb})), sess.close)
 

@@ -143,7 +143,10 @@ def _call_gradient(op, out_grads):
             "gradient should flow through it." % (op.name, op.type, format_site(op.site), op.type))
     if op_def.has_gradient is False:
         return [None] * len(op.inputs)
-    if len(op.outputs) > 1:
+    if len(op.outputs) > 1 and not getattr(op_def.gradient, "accepts_none", False):
+        # outputs nothing depends on get zeros -- unless the gradient function says it
+        # handles None itself (``fn.accepts_none = True``: the fused RNN ops, whose unused
+        # gate outputs would otherwise cost a zero-filled array each, every step)
         out_grads = [g if g is not None else array_ops.zeros_like(t)
                      for g, t in zip(out_grads, op.outputs)]
     with op.graph.name_scope(op.name + "_grad"):
