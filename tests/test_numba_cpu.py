@@ -480,6 +480,59 @@ def test_lstm_views_are_made_contiguous_and_other_dtypes_fall_back():
     compare("LSTMBlockCell", half, attrs, fast_path=False, dtype=np.float16)
 
 
+def sequence_inputs(dtype, steps, batch, n, units, seed=0):
+    x, c, h, kernel, bias = lstm_inputs(dtype, batch, n, units, seed)
+    xs = rng(seed + 1).standard_normal((steps, batch, n)).astype(dtype)
+    return xs, c, h, kernel, bias
+
+
+@pytest.mark.parametrize("dtype", FLOATS)
+@pytest.mark.parametrize("steps,batch,n,units", [(4, 5, 3, 4), (1, 1, 1, 1), (7, 17, 33, 9)])
+@pytest.mark.parametrize("cell_clip", [None, 0.8])
+def test_block_lstm_and_its_gradient(dtype, steps, batch, n, units, cell_clip):
+    """The whole-sequence op on odd shapes; its gradient on the fast path (only h and cs get
+    gradients: the others are the scalar 0 that rnn_ops passes for "no gradient")."""
+    x, c, h, kernel, bias = sequence_inputs(dtype, steps, batch, n, units)
+    attrs = {"forget_bias": 1.0, "cell_clip": cell_clip}
+    outputs = compare("BlockLSTM", [x, c, h, kernel, bias], attrs, dtype=dtype)
+    zero = np.zeros((), dtype)
+    d_cs, d_h = (random((steps, batch, units), dtype, 40 + k) for k in range(2))
+    compare("BlockLSTMGrad", [x, c, h, kernel, *outputs, zero, d_cs, zero, zero, zero, zero,
+                              d_h], {"cell_clip": cell_clip}, dtype=dtype)
+    # d_cs as the scalar 0 too (a loss that reads only h)
+    compare("BlockLSTMGrad", [x, c, h, kernel, *outputs, zero, zero, zero, zero, zero, zero,
+                              d_h], {"cell_clip": cell_clip}, dtype=dtype)
+
+
+def test_block_lstm_gradient_on_gate_outputs_uses_the_reference_kernel():
+    x, c, h, kernel, bias = sequence_inputs(np.float32, 3, 4, 2, 5)
+    outputs = compare("BlockLSTM", [x, c, h, kernel, bias], {"forget_bias": 1.0,
+                                                             "cell_clip": None})
+    grads = [random((3, 4, 5), np.float32, 50 + k) for k in range(7)]
+    compare("BlockLSTMGrad", [x, c, h, kernel, *outputs, *grads], {"cell_clip": None},
+            fast_path=False)
+
+
+def test_block_lstm_views_are_made_contiguous_and_other_dtypes_fall_back():
+    x, c, h, kernel, bias = sequence_inputs(np.float32, 3, 4, 2, 5)
+    attrs = {"forget_bias": 0.5, "cell_clip": None}
+    batch_major = np.ascontiguousarray(x.transpose(1, 0, 2))
+    compare("BlockLSTM", [batch_major.transpose(1, 0, 2), c, h, kernel, bias], attrs)
+    half = [a.astype(np.float16) for a in (x, c, h, kernel, bias)]
+    compare("BlockLSTM", half, attrs, fast_path=False, dtype=np.float16)
+
+
+def test_lstm_cell_gradient_with_scalar_zero_output_gradients():
+    """LSTMBlockCellGrad as tf.gradients now builds it: unused outputs get a scalar 0."""
+    x, c, h, kernel, bias = lstm_inputs(np.float32, 6, 3, 4)
+    outputs = compare("LSTMBlockCell", [x, c, h, kernel, bias], {"forget_bias": 1.0,
+                                                                 "cell_clip": 0.7})
+    zero = np.zeros((), np.float32)
+    d_cs, d_h = random((6, 4), np.float32, 7), random((6, 4), np.float32, 8)
+    compare("LSTMBlockCellGrad", [x, c, h, kernel, *outputs[:6], zero, d_cs, zero, zero,
+                                  zero, zero, d_h], {"cell_clip": 0.7})
+
+
 def gru_inputs(dtype, batch=5, n=3, units=4, seed=0):
     r = rng(seed)
     x = r.standard_normal((batch, n)).astype(dtype)
@@ -741,7 +794,7 @@ def test_environment_variable_switches_to_reference_kernels(monkeypatch):
     assert not used
 
 
-@pytest.mark.parametrize("cell_name", ["lstm", "gru"])
+@pytest.mark.parametrize("cell_name", ["lstm", "gru", "lstm_sequence"])
 def test_rnn_training_gives_the_same_losses_with_fast_kernels(cell_name):
     def run(kernels):
         tf.reset_default_graph()
@@ -751,11 +804,16 @@ def test_rnn_training_gives_the_same_losses_with_fast_kernels(cell_name):
         x = tf.placeholder(tf.float32, [None, 6, 3])
         with tf.variable_scope("rnn", initializer=tf.random_uniform_initializer(-0.5, 0.5,
                                                                                 seed=3)):
-            cell = (tf.nn.rnn_cell.BasicLSTMCell(5) if cell_name == "lstm"
-                    else tf.nn.rnn_cell.GRUCell(5))
-            outputs, _ = tf.nn.dynamic_rnn(cell, x, dtype=tf.float32)
+            if cell_name == "lstm_sequence":
+                cell = tf.contrib.rnn.LSTMBlockFusedCell(5)
+                _, (_, last) = cell(tf.transpose(x, [1, 0, 2]), dtype=tf.float32)
+            else:
+                cell = (tf.nn.rnn_cell.BasicLSTMCell(5) if cell_name == "lstm"
+                        else tf.nn.rnn_cell.GRUCell(5))
+                outputs, _ = tf.nn.dynamic_rnn(cell, x, dtype=tf.float32)
+                last = outputs[:, -1]
         w = tf.Variable(r.standard_normal((5, 1)).astype(np.float32))
-        loss = tf.reduce_mean(tf.square(tf.matmul(outputs[:, -1], w) - target))
+        loss = tf.reduce_mean(tf.square(tf.matmul(last, w) - target))
         train = tf.train.AdamOptimizer(0.05).minimize(loss)
         with tf.Session(config=tf.ConfigProto(kernels=kernels)) as sess:
             sess.run(tf.global_variables_initializer())
@@ -764,7 +822,8 @@ def test_rnn_training_gives_the_same_losses_with_fast_kernels(cell_name):
 
     want, _ = run("reference")
     got, used = run("auto")
-    fused = "LSTMBlockCell" if cell_name == "lstm" else "GRUBlockCell"
+    fused = {"lstm": "LSTMBlockCell", "gru": "GRUBlockCell",
+             "lstm_sequence": "BlockLSTM"}[cell_name]
     assert {fused, fused + "Grad"} <= used, used
     np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-6)
     assert want[-1] < want[0]

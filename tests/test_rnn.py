@@ -416,3 +416,63 @@ def test_two_dimensional_input_to_dynamic_rnn_is_explained():
     x = tf.placeholder(tf.float32, [None, 12])
     with pytest.raises(ShapeError, match="expand_dims"):
         dynamic_rnn(GRUCell(3), x, dtype=tf.float32)
+
+
+# ---------------------------------------------------------------------------------------
+# tf.contrib.rnn.LSTMBlockFusedCell: the whole sequence as one BlockLSTM op
+# ---------------------------------------------------------------------------------------
+
+def test_lstm_block_fused_cell_matches_numpy_and_dynamic_rnn():
+    rng = np.random.default_rng(4)
+    data = rng.standard_normal((5, 3, 2)).astype(np.float32)            # [time, batch, in]
+    x = tf.placeholder(tf.float32, [5, None, 2])
+    fused = tf.contrib.rnn.LSTMBlockFusedCell(4)
+    outputs, state = fused(x, dtype=tf.float32)
+    kernel, bias = fused.variables
+    assert (kernel.name, bias.name) == ("lstm_fused_cell/kernel:0", "lstm_fused_cell/bias:0")
+    assert kernel.shape.as_list() == [6, 16] and outputs.shape.as_list() == [5, None, 4]
+    assert isinstance(state, LSTMStateTuple)
+    cell = BasicLSTMCell(4)
+    outputs_2, state_2 = dynamic_rnn(cell, x, time_major=True, dtype=tf.float32)
+    with tf.Session() as sess:
+        sess.run(tf.global_variables_initializer())
+        for src, dst in zip(fused.variables, cell.variables):
+            dst.load(sess.run(src), sess)
+        got, got_state, want, want_state, p = sess.run(
+            [outputs, state, outputs_2, state_2, {"kernel": kernel, "bias": bias}], {x: data})
+    np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(got_state.c, want_state.c, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(got_state.h, got[-1])
+    c = h = np.zeros((3, 4), np.float32)
+    for t in range(5):
+        h, (c, h) = np_lstm(data[t], (c, h), p)
+    np.testing.assert_allclose(got_state.h, h, rtol=1e-5, atol=1e-6)
+
+
+def test_lstm_block_fused_cell_list_inputs_initial_state_and_gradient():
+    rng = np.random.default_rng(5)
+    steps = [tf.placeholder(tf.float64, [2, 3]) for _ in range(4)]
+    c0, h0 = tf.placeholder(tf.float64, [2, 5]), tf.placeholder(tf.float64, [2, 5])
+    cell = tf.contrib.rnn.LSTMBlockFusedCell(5, forget_bias=0.5, cell_clip=2.0)
+    outputs, (c, h) = cell(steps, initial_state=(c0, h0))
+    assert isinstance(outputs, list) and len(outputs) == 4
+    feed = {t: rng.standard_normal((2, 3)) for t in steps}
+    feed.update({c0: rng.standard_normal((2, 5)), h0: rng.standard_normal((2, 5))})
+    loss = tf.reduce_sum(tf.add_n(outputs) * np.arange(5.0)) + tf.reduce_sum(c * c)
+    with tf.Session() as sess:
+        sess.run(tf.global_variables_initializer())
+        gradient_check(loss, steps + [c0, h0], feed, session=sess)
+        kernel = cell.variables[0]
+        g_fused = sess.run(tf.gradients(loss, kernel)[0], feed)
+        assert np.abs(g_fused).sum() > 0
+
+
+def test_lstm_block_fused_cell_explains_what_it_cannot_do():
+    x = tf.placeholder(tf.float32, [None, 3], name="one_step")
+    with pytest.raises(ShapeError, match="whole sequence.*one_step"):
+        tf.contrib.rnn.LSTMBlockFusedCell(4)(x, dtype=tf.float32)
+    seq = tf.placeholder(tf.float32, [5, None, 3])
+    with pytest.raises(ValueError, match="(?s)sequence_length.*dynamic_rnn"):
+        tf.contrib.rnn.LSTMBlockFusedCell(4)(seq, dtype=tf.float32, sequence_length=[5, 5])
+    with pytest.raises(ValueError, match="use_peepholes=True"):
+        tf.contrib.rnn.LSTMBlockFusedCell(4, use_peephole=True)

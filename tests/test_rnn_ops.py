@@ -245,3 +245,123 @@ def test_reverse_sequence_length_too_long_is_reported():
     y = rnn_ops.reverse_sequence(x, [1, 5], seq_axis=1, batch_axis=0)
     with tf.Session() as sess, pytest.raises(ValueError, match=r"seq_lengths\[1\] = 5"):
         sess.run(y, {x: np.zeros((2, 3), np.float32)})
+
+
+# ---------------------------------------------------------------------------------------
+# BlockLSTM: a whole sequence in one op
+# ---------------------------------------------------------------------------------------
+
+def sequence_problem(steps, batch, n_in, units, seed=0, dtype=tf.float64):
+    phs, feed, values = lstm_problem(batch, n_in, units, seed, dtype)
+    xs = np.random.default_rng(seed + 7).standard_normal((steps, batch, n_in))
+    xs = xs.astype(values[0].dtype)
+    x = tf.placeholder(dtype, (steps, batch, n_in), name="xs")
+    del feed[phs[0]]
+    feed[x] = xs
+    return [x] + phs[1:], feed, [xs] + values[1:]
+
+
+def np_lstm_sequence(xs, c, h, kernel, bias, forget_bias=1.0, cell_clip=None):
+    cs, hs = [], []
+    for x in xs:
+        c, h = np_lstm(x, c, h, kernel, bias, forget_bias, cell_clip)
+        cs.append(c)
+        hs.append(h)
+    return np.array(cs), np.array(hs)
+
+
+@pytest.mark.parametrize("kernels", ["reference", "auto"])
+@pytest.mark.parametrize("forget_bias,cell_clip", [(1.0, None), (0.5, 0.6)])
+def test_block_lstm_matches_numpy_and_the_per_step_op(kernels, forget_bias, cell_clip):
+    phs, feed, values = sequence_problem(5, 3, 4, 6)
+    outs = rnn_ops.block_lstm(*phs, forget_bias=forget_bias, cell_clip=cell_clip)
+    assert [t.shape.as_list() for t in outs] == [[5, 3, 6]] * 7
+    c, h = phs[1], phs[2]
+    steps = []
+    for x in tf.unstack(phs[0]):
+        step = rnn_ops.lstm_block_cell(x, c, h, phs[3], phs[4], forget_bias, cell_clip)
+        c, h = step[1], step[6]
+        steps.append(step)
+    with tf.Session(config=tf.ConfigProto(kernels=kernels)) as sess:
+        got, per_step = sess.run([list(outs), [list(s) for s in steps]], feed)
+    want_c, want_h = np_lstm_sequence(*values, forget_bias, cell_clip)
+    np.testing.assert_allclose(got[1], want_c, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(got[6], want_h, rtol=1e-12, atol=1e-12)
+    for k in range(7):
+        np.testing.assert_allclose(got[k], np.array([s[k] for s in per_step]), rtol=1e-12,
+                                   atol=1e-13)
+
+
+@pytest.mark.parametrize("kernels", ["reference", "auto"])
+@pytest.mark.parametrize("cell_clip", [None, 0.6])
+@pytest.mark.parametrize("outputs_used", ["h and final c", "every output"])
+def test_block_lstm_gradient_check(kernels, cell_clip, outputs_used):
+    """Finite differences in float64, with respect to the inputs, states and weights.
+    "h and final c" is a training loss (the Numba kernel's fast path); "every output"
+    also puts gradients on the gate outputs (the reference kernel's path)."""
+    phs, feed, _ = sequence_problem(4, 3, 2, 5, seed=2)
+    outs = rnn_ops.block_lstm(*phs, forget_bias=1.0, cell_clip=cell_clip)
+    used = [outs[6], outs[1][-1]] if outputs_used == "h and final c" else list(outs)
+    sess = tf.Session(config=tf.ConfigProto(kernels=kernels))
+    gradient_check(weighted_sum(used), phs, feed, session=sess)
+
+
+def test_block_lstm_gradients_equal_the_per_step_ops():
+    phs, feed, _ = sequence_problem(6, 2, 3, 4, seed=3)
+    outs = rnn_ops.block_lstm(*phs, cell_clip=0.7)
+    c, h = phs[1], phs[2]
+    hs = []
+    for x in tf.unstack(phs[0]):
+        step = rnn_ops.lstm_block_cell(x, c, h, phs[3], phs[4], cell_clip=0.7)
+        c, h = step[1], step[6]
+        hs.append(h)
+    fused = tf.gradients(weighted_sum([outs[6], outs[1][-1]]), phs)
+    per_step = tf.gradients(weighted_sum([tf.stack(hs), c]), phs)
+    with tf.Session() as sess:
+        for got, want in zip(*sess.run([fused, per_step], feed)):
+            np.testing.assert_allclose(got, want, rtol=1e-11, atol=1e-12)
+
+
+def test_block_lstm_d_x_is_not_computed_when_nothing_needs_it():
+    """d_x = d_gates @ kernel[:n]^T is a MatMul of its own: training (x a placeholder)
+    skips it; asking for d_x runs it."""
+    phs, feed, _ = sequence_problem(3, 2, 3, 4)
+    kernel = tf.Variable(feed[phs[3]], name="kernel")
+    outs = rnn_ops.block_lstm(phs[0], phs[1], phs[2], kernel, phs[4])
+    loss = tf.reduce_sum(outs[6])
+    d_kernel, d_x = tf.gradients(loss, [kernel, phs[0]])
+    assert d_x.op.inputs[0].op.type == "MatMul"
+    with tf.Session() as sess:
+        sess.run(tf.global_variables_initializer())
+        sess.run(d_kernel, feed)
+        plan = list(sess._plans.values())[-1]
+        assert not [op for op in plan.ops if op.type == "MatMul"], plan.ops
+        assert sess.run(d_x, feed).shape == (3, 2, 3)
+
+
+def test_block_lstm_shape_errors_teach():
+    x = tf.placeholder(tf.float32, [None, 4], name="one_step")
+    c = tf.placeholder(tf.float32, [None, 5])
+    kernel = tf.placeholder(tf.float32, [9, 20])
+    bias = tf.placeholder(tf.float32, [20])
+    with pytest.raises(ShapeError, match="time-major.*one_step"):
+        rnn_ops.block_lstm(x, c, c, kernel, bias)
+    seq = tf.placeholder(tf.float32, [7, None, 3], name="seq")
+    with pytest.raises(ShapeError, match="kernel must have shape \\(8, 20\\)"):
+        rnn_ops.block_lstm(seq, c, c, kernel, bias)
+    unknown = tf.placeholder(tf.float32, [7, None, None], name="unknown")
+    with pytest.raises(ShapeError, match="input size"):
+        rnn_ops.block_lstm(unknown, c, c, kernel, bias)
+
+
+def test_fused_cell_gradients_make_no_zero_arrays_for_unused_outputs():
+    """tf.gradients used to fill a zeros_like array for each of the five gate outputs of
+    every LSTMBlockCell step; the gradient op now takes a scalar 0 for them."""
+    x = tf.placeholder(tf.float32, [None, 6, 3])
+    cell = tf.nn.rnn_cell.BasicLSTMCell(4)
+    outputs, _ = tf.nn.dynamic_rnn(cell, x, dtype=tf.float32)
+    loss = tf.reduce_sum(outputs[:, -1])
+    tf.gradients(loss, cell.variables)
+    ops = tf.get_default_graph().get_operations()
+    assert sum(op.type == "LSTMBlockCellGrad" for op in ops) == 6
+    assert not [op.name for op in ops if op.type == "ZerosLike"]
