@@ -565,10 +565,10 @@ TILE_K = 16        # ... walking along k 16 columns of A / rows of B at a time,
 BLOCK = 16         # with 16 x 16 threads, each computing 4 x 4 outputs
 
 
-def store_inside(c, m, n, row, col, value):
-    """c[row, col] = value, unless (row, col) is outside the m x n matrix"""
+def store_inside(c, base, m, n, row, col, value):
+    """c[base + row * n + col] = value, unless (row, col) is outside the m x n matrix"""
     if row < m and col < n:
-        c[row * n + col] = value
+        c[base + row * n + col] = value
 store_inside_gpu = cuda.jit(device=True)(store_inside)  # noqa: E305
 
 
@@ -577,7 +577,7 @@ def matmul_tiled(c, a, b, m, n, k, a_row_stride, a_k_stride, b_k_stride, b_col_s
     B[p, j] = b[p*b_k_stride + j*b_col_stride] (strides are how transposes are read).
 
     for each 64 x 64 tile of C (one block of 16 x 16 threads):
-        for p0 in range(0, k, 16):
+        for p0 in range(0, k, 16):                   (split-k: over this block's chunk)
             copy A[tile rows, p0:p0+16] and B[p0:p0+16, tile columns] into shared memory
             (zeros where the tile sticks out of the matrix)             -- syncthreads
             for p in range(16):   thread (tx, ty) updates its 16 outputs
@@ -587,6 +587,11 @@ def matmul_tiled(c, a, b, m, n, k, a_row_stride, a_k_stride, b_k_stride, b_col_s
 
     Each element of A and B is read from global memory once per block instead of once per
     output, and each value read from shared memory is used 4 times from a register.
+
+    Split-k: a grid S blocks deep (``cuda.gridDim.z`` = S) cuts the k loop into S chunks;
+    the blocks at depth z sum their chunk only and write C_z, the z-th m x n matrix in c,
+    and the caller adds C_0 + ... + C_(S-1).  That keeps the GPU busy when C is small and k
+    is long (a weight gradient: 784 x 256 outputs summed over a batch of 10,000).
     The 16 accumulators are 16 named scalars so that they live in registers whatever the
     optimizer does (a local array stays in registers only if every loop over it is fully
     unrolled; otherwise it lands in slow local memory)."""
@@ -597,22 +602,27 @@ def matmul_tiled(c, a, b, m, n, k, a_row_stride, a_k_stride, b_k_stride, b_col_s
     row0 = cuda.blockIdx.y * TILE
     col0 = cuda.blockIdx.x * TILE
     thread = ty * BLOCK + tx                     # 0..255: who loads what
+    chunk = (k + cuda.gridDim.z - 1) // cuda.gridDim.z
+    chunk = (chunk + TILE_K - 1) // TILE_K * TILE_K  # this block's k range, whole k steps:
+    k_begin = cuda.blockIdx.z * chunk
+    k_end = min(k, k_begin + chunk)
+    out = cuda.blockIdx.z * m * n                # where its m x n partial product goes
     c00 = c01 = c02 = c03 = ZERO
     c10 = c11 = c12 = c13 = ZERO
     c20 = c21 = c22 = c23 = ZERO
     c30 = c31 = c32 = c33 = ZERO
-    for p0 in range(0, k, TILE_K):
+    for p0 in range(k_begin, k_end, TILE_K):
         # 1024 elements of each tile, 4 per thread; neighbouring threads load neighbours
         for e in range(thread, TILE * TILE_K, BLOCK * BLOCK):
             r = e // TILE_K
             p = e % TILE_K
-            if row0 + r < m and p0 + p < k:
+            if row0 + r < m and p0 + p < k_end:
                 tile_a[r, p] = a[(row0 + r) * a_row_stride + (p0 + p) * a_k_stride]
             else:
                 tile_a[r, p] = ZERO
             p = e // TILE
             j = e % TILE
-            if p0 + p < k and col0 + j < n:
+            if p0 + p < k_end and col0 + j < n:
                 tile_b[p, j] = b[(p0 + p) * b_k_stride + (col0 + j) * b_col_stride]
             else:
                 tile_b[p, j] = ZERO
@@ -645,22 +655,22 @@ def matmul_tiled(c, a, b, m, n, k, a_row_stride, a_k_stride, b_k_stride, b_col_s
         cuda.syncthreads()                       # everyone is done with the tiles
     r0 = row0 + ty
     j0 = col0 + tx
-    store_inside_gpu(c, m, n, r0, j0, c00)
-    store_inside_gpu(c, m, n, r0, j0 + 16, c01)
-    store_inside_gpu(c, m, n, r0, j0 + 32, c02)
-    store_inside_gpu(c, m, n, r0, j0 + 48, c03)
-    store_inside_gpu(c, m, n, r0 + 16, j0, c10)
-    store_inside_gpu(c, m, n, r0 + 16, j0 + 16, c11)
-    store_inside_gpu(c, m, n, r0 + 16, j0 + 32, c12)
-    store_inside_gpu(c, m, n, r0 + 16, j0 + 48, c13)
-    store_inside_gpu(c, m, n, r0 + 32, j0, c20)
-    store_inside_gpu(c, m, n, r0 + 32, j0 + 16, c21)
-    store_inside_gpu(c, m, n, r0 + 32, j0 + 32, c22)
-    store_inside_gpu(c, m, n, r0 + 32, j0 + 48, c23)
-    store_inside_gpu(c, m, n, r0 + 48, j0, c30)
-    store_inside_gpu(c, m, n, r0 + 48, j0 + 16, c31)
-    store_inside_gpu(c, m, n, r0 + 48, j0 + 32, c32)
-    store_inside_gpu(c, m, n, r0 + 48, j0 + 48, c33)
+    store_inside_gpu(c, out, m, n, r0, j0, c00)
+    store_inside_gpu(c, out, m, n, r0, j0 + 16, c01)
+    store_inside_gpu(c, out, m, n, r0, j0 + 32, c02)
+    store_inside_gpu(c, out, m, n, r0, j0 + 48, c03)
+    store_inside_gpu(c, out, m, n, r0 + 16, j0, c10)
+    store_inside_gpu(c, out, m, n, r0 + 16, j0 + 16, c11)
+    store_inside_gpu(c, out, m, n, r0 + 16, j0 + 32, c12)
+    store_inside_gpu(c, out, m, n, r0 + 16, j0 + 48, c13)
+    store_inside_gpu(c, out, m, n, r0 + 32, j0, c20)
+    store_inside_gpu(c, out, m, n, r0 + 32, j0 + 16, c21)
+    store_inside_gpu(c, out, m, n, r0 + 32, j0 + 32, c22)
+    store_inside_gpu(c, out, m, n, r0 + 32, j0 + 48, c23)
+    store_inside_gpu(c, out, m, n, r0 + 48, j0, c30)
+    store_inside_gpu(c, out, m, n, r0 + 48, j0 + 16, c31)
+    store_inside_gpu(c, out, m, n, r0 + 48, j0 + 32, c32)
+    store_inside_gpu(c, out, m, n, r0 + 48, j0 + 48, c33)
 matmul_tiled_gpu = cuda.jit(cache=True)(matmul_tiled)  # noqa: E305
 # --8<-- [end:matmul]
 
@@ -800,70 +810,70 @@ def matmul_tiled_8x8(c, a, b, m, n, k, a_row_stride, a_k_stride, b_k_stride, b_c
         cuda.syncthreads()
     r0 = row0 + ty
     j0 = col0 + tx
-    store_inside_gpu(c, m, n, r0, j0, c00)
-    store_inside_gpu(c, m, n, r0, j0 + 16, c01)
-    store_inside_gpu(c, m, n, r0, j0 + 32, c02)
-    store_inside_gpu(c, m, n, r0, j0 + 48, c03)
-    store_inside_gpu(c, m, n, r0, j0 + 64, c04)
-    store_inside_gpu(c, m, n, r0, j0 + 80, c05)
-    store_inside_gpu(c, m, n, r0, j0 + 96, c06)
-    store_inside_gpu(c, m, n, r0, j0 + 112, c07)
-    store_inside_gpu(c, m, n, r0 + 16, j0, c10)
-    store_inside_gpu(c, m, n, r0 + 16, j0 + 16, c11)
-    store_inside_gpu(c, m, n, r0 + 16, j0 + 32, c12)
-    store_inside_gpu(c, m, n, r0 + 16, j0 + 48, c13)
-    store_inside_gpu(c, m, n, r0 + 16, j0 + 64, c14)
-    store_inside_gpu(c, m, n, r0 + 16, j0 + 80, c15)
-    store_inside_gpu(c, m, n, r0 + 16, j0 + 96, c16)
-    store_inside_gpu(c, m, n, r0 + 16, j0 + 112, c17)
-    store_inside_gpu(c, m, n, r0 + 32, j0, c20)
-    store_inside_gpu(c, m, n, r0 + 32, j0 + 16, c21)
-    store_inside_gpu(c, m, n, r0 + 32, j0 + 32, c22)
-    store_inside_gpu(c, m, n, r0 + 32, j0 + 48, c23)
-    store_inside_gpu(c, m, n, r0 + 32, j0 + 64, c24)
-    store_inside_gpu(c, m, n, r0 + 32, j0 + 80, c25)
-    store_inside_gpu(c, m, n, r0 + 32, j0 + 96, c26)
-    store_inside_gpu(c, m, n, r0 + 32, j0 + 112, c27)
-    store_inside_gpu(c, m, n, r0 + 48, j0, c30)
-    store_inside_gpu(c, m, n, r0 + 48, j0 + 16, c31)
-    store_inside_gpu(c, m, n, r0 + 48, j0 + 32, c32)
-    store_inside_gpu(c, m, n, r0 + 48, j0 + 48, c33)
-    store_inside_gpu(c, m, n, r0 + 48, j0 + 64, c34)
-    store_inside_gpu(c, m, n, r0 + 48, j0 + 80, c35)
-    store_inside_gpu(c, m, n, r0 + 48, j0 + 96, c36)
-    store_inside_gpu(c, m, n, r0 + 48, j0 + 112, c37)
-    store_inside_gpu(c, m, n, r0 + 64, j0, c40)
-    store_inside_gpu(c, m, n, r0 + 64, j0 + 16, c41)
-    store_inside_gpu(c, m, n, r0 + 64, j0 + 32, c42)
-    store_inside_gpu(c, m, n, r0 + 64, j0 + 48, c43)
-    store_inside_gpu(c, m, n, r0 + 64, j0 + 64, c44)
-    store_inside_gpu(c, m, n, r0 + 64, j0 + 80, c45)
-    store_inside_gpu(c, m, n, r0 + 64, j0 + 96, c46)
-    store_inside_gpu(c, m, n, r0 + 64, j0 + 112, c47)
-    store_inside_gpu(c, m, n, r0 + 80, j0, c50)
-    store_inside_gpu(c, m, n, r0 + 80, j0 + 16, c51)
-    store_inside_gpu(c, m, n, r0 + 80, j0 + 32, c52)
-    store_inside_gpu(c, m, n, r0 + 80, j0 + 48, c53)
-    store_inside_gpu(c, m, n, r0 + 80, j0 + 64, c54)
-    store_inside_gpu(c, m, n, r0 + 80, j0 + 80, c55)
-    store_inside_gpu(c, m, n, r0 + 80, j0 + 96, c56)
-    store_inside_gpu(c, m, n, r0 + 80, j0 + 112, c57)
-    store_inside_gpu(c, m, n, r0 + 96, j0, c60)
-    store_inside_gpu(c, m, n, r0 + 96, j0 + 16, c61)
-    store_inside_gpu(c, m, n, r0 + 96, j0 + 32, c62)
-    store_inside_gpu(c, m, n, r0 + 96, j0 + 48, c63)
-    store_inside_gpu(c, m, n, r0 + 96, j0 + 64, c64)
-    store_inside_gpu(c, m, n, r0 + 96, j0 + 80, c65)
-    store_inside_gpu(c, m, n, r0 + 96, j0 + 96, c66)
-    store_inside_gpu(c, m, n, r0 + 96, j0 + 112, c67)
-    store_inside_gpu(c, m, n, r0 + 112, j0, c70)
-    store_inside_gpu(c, m, n, r0 + 112, j0 + 16, c71)
-    store_inside_gpu(c, m, n, r0 + 112, j0 + 32, c72)
-    store_inside_gpu(c, m, n, r0 + 112, j0 + 48, c73)
-    store_inside_gpu(c, m, n, r0 + 112, j0 + 64, c74)
-    store_inside_gpu(c, m, n, r0 + 112, j0 + 80, c75)
-    store_inside_gpu(c, m, n, r0 + 112, j0 + 96, c76)
-    store_inside_gpu(c, m, n, r0 + 112, j0 + 112, c77)
+    store_inside_gpu(c, 0, m, n, r0, j0, c00)
+    store_inside_gpu(c, 0, m, n, r0, j0 + 16, c01)
+    store_inside_gpu(c, 0, m, n, r0, j0 + 32, c02)
+    store_inside_gpu(c, 0, m, n, r0, j0 + 48, c03)
+    store_inside_gpu(c, 0, m, n, r0, j0 + 64, c04)
+    store_inside_gpu(c, 0, m, n, r0, j0 + 80, c05)
+    store_inside_gpu(c, 0, m, n, r0, j0 + 96, c06)
+    store_inside_gpu(c, 0, m, n, r0, j0 + 112, c07)
+    store_inside_gpu(c, 0, m, n, r0 + 16, j0, c10)
+    store_inside_gpu(c, 0, m, n, r0 + 16, j0 + 16, c11)
+    store_inside_gpu(c, 0, m, n, r0 + 16, j0 + 32, c12)
+    store_inside_gpu(c, 0, m, n, r0 + 16, j0 + 48, c13)
+    store_inside_gpu(c, 0, m, n, r0 + 16, j0 + 64, c14)
+    store_inside_gpu(c, 0, m, n, r0 + 16, j0 + 80, c15)
+    store_inside_gpu(c, 0, m, n, r0 + 16, j0 + 96, c16)
+    store_inside_gpu(c, 0, m, n, r0 + 16, j0 + 112, c17)
+    store_inside_gpu(c, 0, m, n, r0 + 32, j0, c20)
+    store_inside_gpu(c, 0, m, n, r0 + 32, j0 + 16, c21)
+    store_inside_gpu(c, 0, m, n, r0 + 32, j0 + 32, c22)
+    store_inside_gpu(c, 0, m, n, r0 + 32, j0 + 48, c23)
+    store_inside_gpu(c, 0, m, n, r0 + 32, j0 + 64, c24)
+    store_inside_gpu(c, 0, m, n, r0 + 32, j0 + 80, c25)
+    store_inside_gpu(c, 0, m, n, r0 + 32, j0 + 96, c26)
+    store_inside_gpu(c, 0, m, n, r0 + 32, j0 + 112, c27)
+    store_inside_gpu(c, 0, m, n, r0 + 48, j0, c30)
+    store_inside_gpu(c, 0, m, n, r0 + 48, j0 + 16, c31)
+    store_inside_gpu(c, 0, m, n, r0 + 48, j0 + 32, c32)
+    store_inside_gpu(c, 0, m, n, r0 + 48, j0 + 48, c33)
+    store_inside_gpu(c, 0, m, n, r0 + 48, j0 + 64, c34)
+    store_inside_gpu(c, 0, m, n, r0 + 48, j0 + 80, c35)
+    store_inside_gpu(c, 0, m, n, r0 + 48, j0 + 96, c36)
+    store_inside_gpu(c, 0, m, n, r0 + 48, j0 + 112, c37)
+    store_inside_gpu(c, 0, m, n, r0 + 64, j0, c40)
+    store_inside_gpu(c, 0, m, n, r0 + 64, j0 + 16, c41)
+    store_inside_gpu(c, 0, m, n, r0 + 64, j0 + 32, c42)
+    store_inside_gpu(c, 0, m, n, r0 + 64, j0 + 48, c43)
+    store_inside_gpu(c, 0, m, n, r0 + 64, j0 + 64, c44)
+    store_inside_gpu(c, 0, m, n, r0 + 64, j0 + 80, c45)
+    store_inside_gpu(c, 0, m, n, r0 + 64, j0 + 96, c46)
+    store_inside_gpu(c, 0, m, n, r0 + 64, j0 + 112, c47)
+    store_inside_gpu(c, 0, m, n, r0 + 80, j0, c50)
+    store_inside_gpu(c, 0, m, n, r0 + 80, j0 + 16, c51)
+    store_inside_gpu(c, 0, m, n, r0 + 80, j0 + 32, c52)
+    store_inside_gpu(c, 0, m, n, r0 + 80, j0 + 48, c53)
+    store_inside_gpu(c, 0, m, n, r0 + 80, j0 + 64, c54)
+    store_inside_gpu(c, 0, m, n, r0 + 80, j0 + 80, c55)
+    store_inside_gpu(c, 0, m, n, r0 + 80, j0 + 96, c56)
+    store_inside_gpu(c, 0, m, n, r0 + 80, j0 + 112, c57)
+    store_inside_gpu(c, 0, m, n, r0 + 96, j0, c60)
+    store_inside_gpu(c, 0, m, n, r0 + 96, j0 + 16, c61)
+    store_inside_gpu(c, 0, m, n, r0 + 96, j0 + 32, c62)
+    store_inside_gpu(c, 0, m, n, r0 + 96, j0 + 48, c63)
+    store_inside_gpu(c, 0, m, n, r0 + 96, j0 + 64, c64)
+    store_inside_gpu(c, 0, m, n, r0 + 96, j0 + 80, c65)
+    store_inside_gpu(c, 0, m, n, r0 + 96, j0 + 96, c66)
+    store_inside_gpu(c, 0, m, n, r0 + 96, j0 + 112, c67)
+    store_inside_gpu(c, 0, m, n, r0 + 112, j0, c70)
+    store_inside_gpu(c, 0, m, n, r0 + 112, j0 + 16, c71)
+    store_inside_gpu(c, 0, m, n, r0 + 112, j0 + 32, c72)
+    store_inside_gpu(c, 0, m, n, r0 + 112, j0 + 48, c73)
+    store_inside_gpu(c, 0, m, n, r0 + 112, j0 + 64, c74)
+    store_inside_gpu(c, 0, m, n, r0 + 112, j0 + 80, c75)
+    store_inside_gpu(c, 0, m, n, r0 + 112, j0 + 96, c76)
+    store_inside_gpu(c, 0, m, n, r0 + 112, j0 + 112, c77)
 matmul_tiled_8x8_gpu = cuda.jit(cache=True)(matmul_tiled_8x8)  # noqa: E305
 
 
@@ -1061,16 +1071,20 @@ def matmul(a, b, transpose_a=False, transpose_b=False):
                          % (m, k, k_b, n))
     a_row_stride, a_k_stride = (1, a.shape[1]) if transpose_a else (a.shape[1], 1)
     b_k_stride, b_col_stride = (1, b.shape[1]) if transpose_b else (b.shape[1], 1)
-    c = empty((m, n))
-    if c.size:
-        args = (flat(c), flat(a), flat(b), m, n, k, a_row_stride, a_k_stride, b_k_stride,
-                b_col_stride)
-        if matmul_kernel_for(m, n) == "8x8":
-            grid = (blocks_for(n, BIG_TILE), blocks_for(m, BIG_TILE))
-            matmul_tiled_8x8_gpu[grid, (BLOCK, BLOCK)](*args)
-        else:
-            grid = (blocks_for(n, TILE), blocks_for(m, TILE))
-            matmul_tiled_gpu[grid, (BLOCK, BLOCK)](*args)
+    strides = (a_row_stride, a_k_stride, b_k_stride, b_col_stride)
+    if m * n == 0:
+        return empty((m, n))
+    if matmul_kernel_for(m, n) == "8x8":
+        c = empty((m, n))
+        grid = (blocks_for(n, BIG_TILE), blocks_for(m, BIG_TILE))
+        matmul_tiled_8x8_gpu[grid, (BLOCK, BLOCK)](flat(c), flat(a), flat(b), m, n, k, *strides)
+        return c
+    splits = split_k_for(m, n, k)
+    c = empty((splits, m, n) if splits > 1 else (m, n))
+    grid = (blocks_for(n, TILE), blocks_for(m, TILE), splits)
+    matmul_tiled_gpu[grid, (BLOCK, BLOCK)](flat(c), flat(a), flat(b), m, n, k, *strides)
+    if splits > 1:                   # C = C_0 + ... + C_(S-1)
+        c = reshaped(reduce_sum(c, (0,)), (m, n))
     return c
 # --8<-- [end:launch_matmul]
 
@@ -1078,15 +1092,28 @@ def matmul(a, b, transpose_a=False, transpose_b=False):
 def matmul_kernel_for(m, n):
     """"4x4" or "8x8": which matmul kernel computes an m x n product.
 
-    The 8 x 8 kernel does more work per thread and so needs fewer, bigger blocks; it pays
-    once its 128 x 128 tiles give every multiprocessor of the GPU at least one block (and
-    at least 16 blocks: the simulator says it has one multiprocessor).
+    The 8 x 8 kernel does more work per thread and so needs fewer, bigger blocks; measured
+    on an H200 (bench/gpu.py) it pays once its 128 x 128 tiles give every multiprocessor
+    about four blocks (4096 x 4096: 12.7 against 10.0 TFLOP/s), and loses below that
+    (10000 x 256: 5.2 against 6.2).  (At least 64 blocks: the simulator says it has one
+    multiprocessor.)
     ``MINITENSOR_CUDA_MATMUL=4x4`` or ``=8x8`` forces one (to compare them)."""
     forced = os.environ.get("MINITENSOR_CUDA_MATMUL", "auto")
     if forced in ("4x4", "8x8"):
         return forced
     tiles = blocks_for(m, BIG_TILE) * blocks_for(n, BIG_TILE)
-    return "8x8" if tiles >= max(_multiprocessors(), 16) else "4x4"
+    return "8x8" if tiles >= 4 * max(_multiprocessors(), 16) else "4x4"
+
+
+def split_k_for(m, n, k):
+    """Into how many chunks to cut k (split-k, see ``matmul_tiled``): 1 when C has enough
+    64 x 64 tiles to keep every multiprocessor busy twice over, or k is short; else enough
+    chunks to do so, each at least 256 long, at most 32 of them."""
+    tiles = blocks_for(m, TILE) * blocks_for(n, TILE)
+    wanted = 2 * max(_multiprocessors(), 16)
+    if tiles >= wanted or k < 512:
+        return 1
+    return int(min(-(-wanted // tiles), k // 256, 32))
 
 
 _SM_COUNT = []

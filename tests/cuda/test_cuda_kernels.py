@@ -249,8 +249,25 @@ def test_the_8x8_matmul_kernel_is_what_tools_gen_matmul_writes():
 
 def test_small_products_use_the_4x4_kernel_and_big_ones_the_8x8_kernel(monkeypatch):
     monkeypatch.delenv("MINITENSOR_CUDA_MATMUL", raising=False)
+    monkeypatch.setattr(numba_cuda, "_SM_COUNT", [132])
     assert numba_cuda.matmul_kernel_for(17, 33) == "4x4"
     assert numba_cuda.matmul_kernel_for(4096, 4096) == "8x8"
+
+
+@pytest.mark.parametrize("transpose_a", [False, True])
+def test_a_long_k_is_split_into_chunks_and_summed(transpose_a):
+    """3 x 600 @ 600 x 4: one 64 x 64 tile and a long k -> two chunks of 304 and 296."""
+    assert numba_cuda.split_k_for(3, 4, 600) == 2
+    a, b = _stored((3, 600), transpose_a), normal(600, 4)
+    check("MatMul", [a, b], {"transpose_a": transpose_a, "transpose_b": False},
+          rtol=1e-4, atol=1e-4)
+
+
+def test_split_k_is_used_for_weight_gradients_only(monkeypatch):
+    monkeypatch.setattr(numba_cuda, "_SM_COUNT", [132])          # an H200
+    assert numba_cuda.split_k_for(784, 256, 10000) == 6           # x^T @ d, batch 10,000
+    assert numba_cuda.split_k_for(10000, 256, 784) == 1           # the forward product
+    assert numba_cuda.split_k_for(784, 256, 100) == 1             # batch 100: k is short
 
 
 def test_matmul_refuses_mismatched_inner_dimensions():
