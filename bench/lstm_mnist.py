@@ -1,10 +1,17 @@
 """LSTM(128) on MNIST rows (28 steps x 28 pixels, batch 100, float32, SGD): seconds per 100
-training steps for minitensor with fused LSTM cells, minitensor with gate-by-gate cells
-(``fused=False``), a hand-written NumPy LSTM (forward + backpropagation through time) and
-PyTorch CPU's ``nn.LSTM`` when it is installed -- in one run, with ratios to NumPy.
+training steps for a hand-written NumPy LSTM (forward + backpropagation through time),
+minitensor on three graphs, each with its Numba CPU kernels and with the NumPy reference
+kernels, and PyTorch CPU's ``nn.LSTM`` when it is installed -- in one run, with ratios.
 
-    python bench/lstm_mnist.py [--steps 100] [--repeats 3] [--warmup 5] [--kernels auto]
+    python bench/lstm_mnist.py [--steps 100] [--repeats 3] [--warmup 5]
+                               [--kernels both|numba|reference] [--graphs sequence,cells,_simple]
                                [--mnist-dir ../shared/data/mnist]
+
+The minitensor graphs (the same graph for both kernel sets, so their ratio compares kernels):
+
+    sequence  tf.contrib.rnn.LSTMBlockFusedCell: one BlockLSTM op for the 28 steps
+    cells     static_rnn of BasicLSTMCell: one fused LSTMBlockCell op per step
+    _simple   static_rnn of BasicLSTMCell(fused=False): each step gate by gate
 
 Every implementation starts from the same weights (TF's BasicLSTMCell layout: one kernel
 [x, h] -> [i, j, f, o], forget bias 1) and trains on the same batches, so their losses after
@@ -233,19 +240,32 @@ def main(argv=None):
     parser.add_argument("--warmup", type=int, default=5, help="untimed steps first")
     parser.add_argument("--batch", type=int, default=100)
     parser.add_argument("--lr", type=float, default=0.1)
-    parser.add_argument("--kernels", default="auto", choices=["auto", "reference"],
-                        help="minitensor's kernels: auto (fast where registered) or reference")
+    parser.add_argument("--kernels", default="both",
+                        choices=["both", "numba", "auto", "reference"],
+                        help="minitensor's kernels: both (each graph twice: Numba, then the "
+                             "reference kernels, and their ratio), numba (= auto: fast where "
+                             "registered) or reference")
+    parser.add_argument("--graphs", default="sequence,cells,_simple",
+                        help="comma-separated minitensor graphs: " + ", ".join(GRAPHS))
+    parser.add_argument("--no-torch", action="store_true", help="leave PyTorch out")
     parser.add_argument("--mnist-dir", default=os.environ.get(
         "MINITENSOR_MNIST_DIR", os.path.join(os.path.dirname(HERE), "..", "shared", "data",
                                              "mnist")))
     args = parser.parse_args(argv)
+    graphs = [g for g in args.graphs.split(",") if g]
+    unknown = [g for g in graphs if g not in GRAPHS]
+    if unknown:
+        parser.error("unknown graph(s) %s; choose from %s" % (unknown, ", ".join(GRAPHS)))
+    kernel_sets = {"both": ["auto", "reference"], "numba": ["auto"], "auto": ["auto"],
+                   "reference": ["reference"]}[args.kernels]
 
     batches = load_batches(args.mnist_dir, n_batches=100, batch=args.batch)
     weights = initial_weights()
-    runners = [numpy_runner(weights, batches, args),
-               minitensor_runner(weights, batches, args, fused=True),
-               minitensor_runner(weights, batches, args, fused=False)]
-    have_torch = importlib.util.find_spec("torch") is not None
+    runners = [numpy_runner(weights, batches, args)]
+    for graph in graphs:
+        for kernels in kernel_sets:
+            runners.append(minitensor_runner(weights, batches, args, graph, kernels))
+    have_torch = importlib.util.find_spec("torch") is not None and not args.no_torch
     if have_torch:
         runners.append(torch_runner(weights, batches, args))
 
@@ -268,12 +288,21 @@ def main(argv=None):
     base_min = min(runners[0].times)
     for r in runners:
         med = statistics.median(r.times)
-        print("  %-40s %7.3f s per %d steps (%6.1f ms/step; min %.3f, max %.3f; warm-up %.2f s)"
+        print("  %-34s %7.3f s per %d steps (%6.1f ms/step; min %.3f, max %.3f; warm-up %.2f s)"
               "  ratio to numpy %.2fx (of the minima %.2fx)  loss after %d steps %.5f"
               % (r.name, med, args.steps, 1000 * med / args.steps, min(r.times),
                  max(r.times), warm[r.name], med / base, min(r.times) / base_min, total,
                  final[r.name]))
-    if not have_torch:
+    if len(kernel_sets) == 2:
+        by_name = {r.name: r for r in runners}
+        print("Numba kernels against the reference kernels, same graph (reference time / Numba "
+              "time):")
+        for graph in graphs:
+            fast, ref = (by_name["minitensor %s, %s" % (graph, k)] for k in ("numba", "reference"))
+            print("  %-10s %.2fx (of the minima %.2fx)   %s"
+                  % (graph, statistics.median(ref.times) / statistics.median(fast.times),
+                     min(ref.times) / min(fast.times), GRAPHS[graph]))
+    if not have_torch and not args.no_torch:
         print("  (PyTorch not installed: pip install torch to add it to the comparison)")
 
 

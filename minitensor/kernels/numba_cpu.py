@@ -885,29 +885,41 @@ _lstm_grad_kernel = njit_lazy(
 @_fast("LSTMBlockCellGrad")
 def lstm_block_cell_grad(x, cs_prev, h_prev, kernel, i, cs, f, o, ci, co,
                          d_i, d_cs, d_f, d_o, d_ci, d_co, d_h, cell_clip):
-    """Numba computes d_gates, d_cs_prev and d_bias in one pass; BLAS does the three products
-    (d_kernel = [x, h_prev]^T d_gates, d_x = d_gates kernel[:n]^T, d_h_prev = ... kernel[n:]^T)."""
+    """Numba computes d_gates and d_cs_prev in one pass (when only cs and h have gradients,
+    the usual case, with the BlockLSTM loop that reads no gate gradients); BLAS does
+    d_kernel = [x, h_prev]^T d_gates and [d_x, d_h_prev] = d_gates kernel^T."""
     inputs = (x, cs_prev, h_prev, kernel, i, cs, f, o, ci, co, d_i, d_cs, d_f, d_o, d_ci,
               d_co, d_h)
+    state_only = all(_is_zero_scalar(g) for g in (d_i, d_f, d_o, d_ci, d_co))
+    grads = (d_cs, d_h) if state_only else inputs[10:]
     arrays = _step_arrays(np.asarray(x).dtype, *inputs[:10],
-                          *_full_gradients(inputs[10:], np.shape(cs)))
+                          *_full_gradients(grads, np.shape(cs)))
     if arrays is None or not _lstm_grad_shapes_ok(arrays):
         return _reference("LSTMBlockCellGrad")(*inputs, cell_clip=cell_clip)
-    (x, cs_prev, h_prev, kernel, i, cs, f, o, ci, co,
-     d_i, d_cs, d_f, d_o, d_ci, d_co, d_h) = arrays
+    x, cs_prev, h_prev, kernel, i, cs, f, o, ci, co = arrays[:10]
     dt = x.dtype.type
     rows, units = cs_prev.shape
     n = x.shape[1]
     d_gates = np.empty((rows, 4 * units), x.dtype)
     d_cs_prev = np.empty((rows, units), x.dtype)
-    d_bias = np.empty(4 * units, x.dtype)
     clip = cell_clip is not None
-    _lstm_grad_kernel(cs_prev, i, cs, f, o, ci, co, d_i, d_cs, d_f, d_o, d_ci, d_co, d_h,
-                      dt(cell_clip if clip else 0), clip, d_gates, d_cs_prev, d_bias)
+    if state_only:
+        d_cs, d_h = arrays[10:]
+        zeros = _full_gradients((np.zeros((), x.dtype),), cs.shape)[0]
+        _block_lstm_grad_kernel(cs_prev, i, cs, f, o, ci, co, d_cs, d_h, zeros, zeros,
+                                dt(cell_clip if clip else 0), clip, d_gates, d_cs_prev)
+        d_bias = d_gates.sum(axis=0)
+    else:
+        d_bias = np.empty(4 * units, x.dtype)
+        _lstm_grad_kernel(cs_prev, i, cs, f, o, ci, co, *arrays[10:],
+                          dt(cell_clip if clip else 0), clip, d_gates, d_cs_prev, d_bias)
     d_kernel = np.concatenate([x, h_prev], axis=1).T @ d_gates
-    d_x = d_gates @ kernel[:n].T
-    d_h_prev = d_gates @ kernel[n:].T
-    return d_x, d_cs_prev, d_h_prev, d_kernel, d_bias
+    d_xh = d_gates @ kernel.T
+    return d_xh[:, :n], d_cs_prev, d_xh[:, n:], d_kernel, d_bias
+
+
+def _is_zero_scalar(g):
+    return type(g) is np.ndarray and g.ndim == 0 and g == 0
 
 
 _ZEROS = {}      # (shape, dtype) -> a read-only zero array, shared by every call
@@ -1046,7 +1058,7 @@ def block_lstm_grad(x, cs_prev, h_prev, kernel, i, cs, f, o, ci, co, h,
               d_co, d_h)
     gate_grads = (d_i, d_f, d_o, d_ci, d_co)
     arrays = None
-    if all(type(g) is np.ndarray and g.ndim == 0 and g == 0 for g in gate_grads):
+    if all(_is_zero_scalar(g) for g in gate_grads):
         arrays = _step_arrays(np.asarray(x).dtype, *inputs[:11],
                               *_full_gradients((d_cs, d_h), np.shape(cs)))
     if arrays is None or not _block_lstm_grad_shapes_ok(arrays):
