@@ -68,7 +68,7 @@ def source():
             rr = 'r0' + (' + %d' % (16 * u) if u else '')
             jj = 'j0' + (' + %d' % (16 * v) if v else '')
             w('    store_inside_gpu(c, 0, m, n, %s, %s, c%d%d)' % (rr, jj, u, v))
-    w('matmul_tiled_8x8_gpu = cuda.jit(cache=True)(matmul_tiled_8x8)  # noqa: E305')
+    w('matmul_tiled_8x8_gpu = gpu_kernel(matmul_tiled_8x8)  # noqa: E305')
     return "\n".join(lines) + "\n"
 
 

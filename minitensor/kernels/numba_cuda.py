@@ -24,12 +24,14 @@ says whether an op can run here (float32 data, the attributes these kernels hand
 
 This module imports Numba; only ``placement.py`` imports it, and only when a GPU is there.
 """
+import functools
 import math
 import os
 
 import numba
 import numpy as np
 from numba import cuda
+from numba.cuda.errors import normalize_kernel_dimensions
 
 from ..framework import dtypes
 from ..framework.errors import InvalidArgumentError
@@ -42,10 +44,59 @@ if "NUMBA_CUDA_LOW_OCCUPANCY_WARNINGS" not in os.environ:
 
 float32 = numba.float32
 ZERO = float32(0.0)
+_FLOAT32 = np.dtype(np.float32)
+_SIMULATED = bool(numba.config.ENABLE_CUDASIM)
+if not _SIMULATED:
+    from numba.cuda.cudadrv.devicearray import DeviceNDArray as _DeviceNDArray
 ONE = float32(1.0)
 
 THREADS = 256            # threads per block for the one-thread-per-element kernels
 MAX_DIMS = 6             # broadcasting kernels handle up to 6 dimensions (after merging)
+
+
+class gpu_kernel:  # noqa: N801  (used like a decorator: ``relu_gpu = gpu_kernel(relu)``)
+    """``cuda.jit(cache=True)(fn)``, launched the usual way -- ``kernel[blocks, threads](...)``
+    -- but without Numba's per-launch argument typing once the kernel is compiled.
+
+    Numba types every argument at every launch to pick (or compile) the kernel's version
+    for those types; on an H200 that was ~50 us of Python per launch, more than most of our
+    kernels run.  Every kernel here is called with one set of types (float32 1-D arrays,
+    int64 and float32 scalars), so after the first launch compiled it, later launches hand
+    the arguments straight to that compiled kernel.  (In the simulator, and if a kernel ever
+    gets a second signature, every launch goes through Numba as usual.)"""
+
+    def __init__(self, fn):
+        self.dispatcher = cuda.jit(cache=True)(fn)
+        self.py_func = fn
+        self.compiled = None
+
+    def __getitem__(self, launch):
+        grid, block = launch
+        return functools.partial(self._launch, grid, block)
+
+    def _launch(self, grid, block, *args):
+        if self.compiled is None:
+            self.dispatcher[grid, block](*args)
+            overloads = getattr(self.dispatcher, "overloads", None)
+            if overloads is not None and len(overloads) == 1:
+                self.compiled = next(iter(overloads.values()))
+            return
+        grid, block = normalize_kernel_dimensions(grid, block)
+        self.compiled.launch(args, grid, block, 0, 0)
+
+
+_ON_GPU = {}
+
+
+def device_ints(values):
+    """A tuple of ints as an int64 array on the GPU, made once per distinct tuple (the
+    broadcasting kernels read shapes and strides from these: one pointer per launch)."""
+    array = _ON_GPU.get(values)
+    if array is None:
+        if len(_ON_GPU) > 4096:
+            _ON_GPU.clear()
+        array = _ON_GPU[values] = cuda.to_device(np.array(values, dtype=np.int64))
+    return array
 
 
 def blocks_for(n, threads=THREADS):
@@ -72,7 +123,7 @@ def relu_elementwise(out, x):
     if i < out.size:
         v = x[i]
         out[i] = ZERO if v < ZERO else v
-relu_elementwise_gpu = cuda.jit(cache=True)(relu_elementwise)  # noqa: E305
+relu_elementwise_gpu = gpu_kernel(relu_elementwise)  # noqa: E305
 
 
 def sigmoid_elementwise(out, x):
@@ -80,7 +131,7 @@ def sigmoid_elementwise(out, x):
     i = cuda.grid(1)
     if i < out.size:
         out[i] = sigmoid_scalar_gpu(x[i])
-sigmoid_elementwise_gpu = cuda.jit(cache=True)(sigmoid_elementwise)  # noqa: E305
+sigmoid_elementwise_gpu = gpu_kernel(sigmoid_elementwise)  # noqa: E305
 
 
 def tanh_elementwise(out, x):
@@ -88,7 +139,7 @@ def tanh_elementwise(out, x):
     i = cuda.grid(1)
     if i < out.size:
         out[i] = math.tanh(x[i])
-tanh_elementwise_gpu = cuda.jit(cache=True)(tanh_elementwise)  # noqa: E305
+tanh_elementwise_gpu = gpu_kernel(tanh_elementwise)  # noqa: E305
 
 
 def neg_elementwise(out, x):
@@ -96,7 +147,7 @@ def neg_elementwise(out, x):
     i = cuda.grid(1)
     if i < out.size:
         out[i] = -x[i]
-neg_elementwise_gpu = cuda.jit(cache=True)(neg_elementwise)  # noqa: E305
+neg_elementwise_gpu = gpu_kernel(neg_elementwise)  # noqa: E305
 
 
 def square_elementwise(out, x):
@@ -104,7 +155,7 @@ def square_elementwise(out, x):
     i = cuda.grid(1)
     if i < out.size:
         out[i] = x[i] * x[i]
-square_elementwise_gpu = cuda.jit(cache=True)(square_elementwise)  # noqa: E305
+square_elementwise_gpu = gpu_kernel(square_elementwise)  # noqa: E305
 
 
 def scaled_copy(out, x, scale):
@@ -112,7 +163,7 @@ def scaled_copy(out, x, scale):
     i = cuda.grid(1)
     if i < out.size:
         out[i] = x[i] * scale
-scaled_copy_gpu = cuda.jit(cache=True)(scaled_copy)  # noqa: E305
+scaled_copy_gpu = gpu_kernel(scaled_copy)  # noqa: E305
 
 
 def fill(out, value):
@@ -120,7 +171,7 @@ def fill(out, value):
     i = cuda.grid(1)
     if i < out.size:
         out[i] = value
-fill_gpu = cuda.jit(cache=True)(fill)  # noqa: E305
+fill_gpu = gpu_kernel(fill)  # noqa: E305
 
 
 # --- gradients of the activations (inputs of one shape) ---------------------
@@ -130,7 +181,7 @@ def relu_grad_elementwise(out, grad, features):
     i = cuda.grid(1)
     if i < out.size:
         out[i] = grad[i] * (ONE if features[i] > ZERO else ZERO)
-relu_grad_elementwise_gpu = cuda.jit(cache=True)(relu_grad_elementwise)  # noqa: E305
+relu_grad_elementwise_gpu = gpu_kernel(relu_grad_elementwise)  # noqa: E305
 
 
 def sigmoid_grad_elementwise(out, y, dy):
@@ -138,7 +189,7 @@ def sigmoid_grad_elementwise(out, y, dy):
     i = cuda.grid(1)
     if i < out.size:
         out[i] = dy[i] * (y[i] * (ONE - y[i]))
-sigmoid_grad_elementwise_gpu = cuda.jit(cache=True)(sigmoid_grad_elementwise)  # noqa: E305
+sigmoid_grad_elementwise_gpu = gpu_kernel(sigmoid_grad_elementwise)  # noqa: E305
 
 
 def tanh_grad_elementwise(out, y, dy):
@@ -146,7 +197,7 @@ def tanh_grad_elementwise(out, y, dy):
     i = cuda.grid(1)
     if i < out.size:
         out[i] = dy[i] * (ONE - y[i] * y[i])
-tanh_grad_elementwise_gpu = cuda.jit(cache=True)(tanh_grad_elementwise)  # noqa: E305
+tanh_grad_elementwise_gpu = gpu_kernel(tanh_grad_elementwise)  # noqa: E305
 
 
 # --- broadcasting: where output element i reads from each input ------------
@@ -170,7 +221,7 @@ def add_broadcast(out, x, y, shape, x_strides, y_strides, ndim):
     if i < out.size:
         out[i] = (x[broadcast_offset_gpu(i, shape, x_strides, ndim)]
                   + y[broadcast_offset_gpu(i, shape, y_strides, ndim)])
-add_broadcast_gpu = cuda.jit(cache=True)(add_broadcast)  # noqa: E305
+add_broadcast_gpu = gpu_kernel(add_broadcast)  # noqa: E305
 # --8<-- [end:broadcast]
 
 
@@ -180,7 +231,7 @@ def sub_broadcast(out, x, y, shape, x_strides, y_strides, ndim):
     if i < out.size:
         out[i] = (x[broadcast_offset_gpu(i, shape, x_strides, ndim)]
                   - y[broadcast_offset_gpu(i, shape, y_strides, ndim)])
-sub_broadcast_gpu = cuda.jit(cache=True)(sub_broadcast)  # noqa: E305
+sub_broadcast_gpu = gpu_kernel(sub_broadcast)  # noqa: E305
 
 
 def mul_broadcast(out, x, y, shape, x_strides, y_strides, ndim):
@@ -189,7 +240,7 @@ def mul_broadcast(out, x, y, shape, x_strides, y_strides, ndim):
     if i < out.size:
         out[i] = (x[broadcast_offset_gpu(i, shape, x_strides, ndim)]
                   * y[broadcast_offset_gpu(i, shape, y_strides, ndim)])
-mul_broadcast_gpu = cuda.jit(cache=True)(mul_broadcast)  # noqa: E305
+mul_broadcast_gpu = gpu_kernel(mul_broadcast)  # noqa: E305
 
 
 def div_broadcast(out, x, y, shape, x_strides, y_strides, ndim):
@@ -198,7 +249,7 @@ def div_broadcast(out, x, y, shape, x_strides, y_strides, ndim):
     if i < out.size:
         out[i] = (x[broadcast_offset_gpu(i, shape, x_strides, ndim)]
                   / y[broadcast_offset_gpu(i, shape, y_strides, ndim)])
-div_broadcast_gpu = cuda.jit(cache=True)(div_broadcast)  # noqa: E305
+div_broadcast_gpu = gpu_kernel(div_broadcast)  # noqa: E305
 
 
 def copy_broadcast(out, x, shape, x_strides, ndim):
@@ -206,7 +257,7 @@ def copy_broadcast(out, x, shape, x_strides, ndim):
     i = cuda.grid(1)
     if i < out.size:
         out[i] = x[broadcast_offset_gpu(i, shape, x_strides, ndim)]
-copy_broadcast_gpu = cuda.jit(cache=True)(copy_broadcast)  # noqa: E305
+copy_broadcast_gpu = gpu_kernel(copy_broadcast)  # noqa: E305
 
 
 # =========================================================================
@@ -238,7 +289,7 @@ def sum_rows(out, x, n, scale):
         step //= 2
     if t == 0:
         out[row] = partial[0] * scale
-sum_rows_gpu = cuda.jit(cache=True)(sum_rows)  # noqa: E305
+sum_rows_gpu = gpu_kernel(sum_rows)  # noqa: E305
 # --8<-- [end:sum_rows]
 
 
@@ -269,7 +320,7 @@ def sum_columns(out, x, n, inner, col_blocks, scale):
         step //= 2
     if ty == 0 and col < inner:
         out[o * inner + col] = partial[0, tx] * scale
-sum_columns_gpu = cuda.jit(cache=True)(sum_columns)  # noqa: E305
+sum_columns_gpu = gpu_kernel(sum_columns)  # noqa: E305
 
 
 # =========================================================================
@@ -291,7 +342,7 @@ def softmax_rows(out, x, rows, n):
             total += e
         for j in range(n):
             out[base + j] = out[base + j] / total
-softmax_rows_gpu = cuda.jit(cache=True)(softmax_rows)  # noqa: E305
+softmax_rows_gpu = gpu_kernel(softmax_rows)  # noqa: E305
 
 
 def softmax_xent_rows(loss, backprop, logits, labels, rows, n):
@@ -315,7 +366,7 @@ def softmax_xent_rows(loss, backprop, logits, labels, rows, n):
             acc -= labels[base + j] * log_p
             backprop[base + j] = math.exp(log_p) - labels[base + j]
         loss[r] = acc
-softmax_xent_rows_gpu = cuda.jit(cache=True)(softmax_xent_rows)  # noqa: E305
+softmax_xent_rows_gpu = gpu_kernel(softmax_xent_rows)  # noqa: E305
 
 
 # =========================================================================
@@ -327,7 +378,7 @@ def sgd_update(var, alpha, delta):
     i = cuda.grid(1)
     if i < var.size:
         var[i] -= alpha[0] * delta[i]
-sgd_update_gpu = cuda.jit(cache=True)(sgd_update)  # noqa: E305
+sgd_update_gpu = gpu_kernel(sgd_update)  # noqa: E305
 
 
 # =========================================================================
@@ -340,7 +391,7 @@ def add_elementwise(out, x, y):
     i = cuda.grid(1)
     if i < out.size:
         out[i] = x[i] + y[i]
-add_elementwise_gpu = cuda.jit(cache=True)(add_elementwise)  # noqa: E305
+add_elementwise_gpu = gpu_kernel(add_elementwise)  # noqa: E305
 
 
 def sub_elementwise(out, x, y):
@@ -348,7 +399,7 @@ def sub_elementwise(out, x, y):
     i = cuda.grid(1)
     if i < out.size:
         out[i] = x[i] - y[i]
-sub_elementwise_gpu = cuda.jit(cache=True)(sub_elementwise)  # noqa: E305
+sub_elementwise_gpu = gpu_kernel(sub_elementwise)  # noqa: E305
 
 
 def mul_elementwise(out, x, y):
@@ -356,7 +407,7 @@ def mul_elementwise(out, x, y):
     i = cuda.grid(1)
     if i < out.size:
         out[i] = x[i] * y[i]
-mul_elementwise_gpu = cuda.jit(cache=True)(mul_elementwise)  # noqa: E305
+mul_elementwise_gpu = gpu_kernel(mul_elementwise)  # noqa: E305
 
 
 def div_elementwise(out, x, y):
@@ -364,7 +415,7 @@ def div_elementwise(out, x, y):
     i = cuda.grid(1)
     if i < out.size:
         out[i] = x[i] / y[i]
-div_elementwise_gpu = cuda.jit(cache=True)(div_elementwise)  # noqa: E305
+div_elementwise_gpu = gpu_kernel(div_elementwise)  # noqa: E305
 
 
 # =========================================================================
@@ -384,7 +435,7 @@ def momentum_update(var, accum, lr, grad, momentum, use_nesterov):
             var[i] -= lr[0] * (grad[i] + momentum[0] * a)
         else:
             var[i] -= lr[0] * a
-momentum_update_gpu = cuda.jit(cache=True)(momentum_update)  # noqa: E305
+momentum_update_gpu = gpu_kernel(momentum_update)  # noqa: E305
 
 
 def adam_update(var, m, v, beta1_power, beta2_power, lr, beta1, beta2, epsilon, grad):
@@ -401,7 +452,7 @@ def adam_update(var, m, v, beta1_power, beta2_power, lr, beta1, beta2, epsilon, 
         m[i] = mi
         v[i] = vi
         var[i] -= alpha * mi / (math.sqrt(vi) + epsilon[0])
-adam_update_gpu = cuda.jit(cache=True)(adam_update)  # noqa: E305
+adam_update_gpu = gpu_kernel(adam_update)  # noqa: E305
 
 
 # =========================================================================
@@ -420,7 +471,7 @@ def concat_columns(out, a, b, rows, na, nb):
             out[i] = a[r * na + j]
         else:
             out[i] = b[r * nb + j - na]
-concat_columns_gpu = cuda.jit(cache=True)(concat_columns)  # noqa: E305
+concat_columns_gpu = gpu_kernel(concat_columns)  # noqa: E305
 
 
 def split_columns(a, b, src, rows, na, nb):
@@ -434,7 +485,7 @@ def split_columns(a, b, src, rows, na, nb):
             a[r * na + j] = src[i]
         else:
             b[r * nb + j - na] = src[i]
-split_columns_gpu = cuda.jit(cache=True)(split_columns)  # noqa: E305
+split_columns_gpu = gpu_kernel(split_columns)  # noqa: E305
 
 
 def lstm_gates(i_out, cs_out, f_out, o_out, ci_out, co_out, h_out, gates, bias, cs_prev,
@@ -464,7 +515,7 @@ def lstm_gates(i_out, cs_out, f_out, o_out, ci_out, co_out, h_out, gates, bias, 
         ci_out[t] = ci
         co_out[t] = co
         h_out[t] = co * o
-lstm_gates_gpu = cuda.jit(cache=True)(lstm_gates)  # noqa: E305
+lstm_gates_gpu = gpu_kernel(lstm_gates)  # noqa: E305
 
 
 def lstm_gates_grad(d_gates, d_cs_prev, i, cs, f, o, ci, co, cs_prev,
@@ -492,7 +543,7 @@ def lstm_gates_grad(d_gates, d_cs_prev, i, cs, f, o, ci, co, cs_prev,
         d_gates[g + units + j] = dci * (ONE - ci[t] * ci[t])
         d_gates[g + 2 * units + j] = df * f[t] * (ONE - f[t])
         d_gates[g + 3 * units + j] = do * o[t] * (ONE - o[t])
-lstm_gates_grad_gpu = cuda.jit(cache=True)(lstm_gates_grad)  # noqa: E305
+lstm_gates_grad_gpu = gpu_kernel(lstm_gates_grad)  # noqa: E305
 
 
 def bias_sigmoid(out, x, bias, rows, n):
@@ -500,7 +551,7 @@ def bias_sigmoid(out, x, bias, rows, n):
     t = cuda.grid(1)
     if t < rows * n:
         out[t] = sigmoid_scalar_gpu(x[t] + bias[t % n])
-bias_sigmoid_gpu = cuda.jit(cache=True)(bias_sigmoid)  # noqa: E305
+bias_sigmoid_gpu = gpu_kernel(bias_sigmoid)  # noqa: E305
 
 
 def gru_output(c_out, h_out, c_pre, b_c, u, h_prev, rows, units):
@@ -511,7 +562,7 @@ def gru_output(c_out, h_out, c_pre, b_c, u, h_prev, rows, units):
         c = math.tanh(c_pre[t] + b_c[t % units])
         c_out[t] = c
         h_out[t] = u[t] * h_prev[t] + (ONE - u[t]) * c
-gru_output_gpu = cuda.jit(cache=True)(gru_output)  # noqa: E305
+gru_output_gpu = gpu_kernel(gru_output)  # noqa: E305
 
 
 def gru_output_grad(d_c_bar, d_u_total, d_h_prev, u, h_prev, c, d_u, d_c, d_h, rows, units):
@@ -522,7 +573,7 @@ def gru_output_grad(d_c_bar, d_u_total, d_h_prev, u, h_prev, c, d_u, d_c, d_h, r
         d_h_prev[t] = d_h[t] * u[t]
         d_u_total[t] = d_u[t] + d_h[t] * (h_prev[t] - c[t])
         d_c_bar[t] = (d_c[t] + d_h[t] * (ONE - u[t])) * (ONE - c[t] * c[t])
-gru_output_grad_gpu = cuda.jit(cache=True)(gru_output_grad)  # noqa: E305
+gru_output_grad_gpu = gpu_kernel(gru_output_grad)  # noqa: E305
 
 
 def gru_gates_grad(d_ru_bar, d_h_prev, d_xrh, r, u, h_prev, d_r, d_u_total, rows, n, units):
@@ -538,7 +589,7 @@ def gru_gates_grad(d_ru_bar, d_h_prev, d_xrh, r, u, h_prev, d_r, d_u_total, rows
         d_h_prev[t] += d_rh * r[t]
         d_ru_bar[b * 2 * units + j] = dr * r[t] * (ONE - r[t])
         d_ru_bar[b * 2 * units + units + j] = d_u_total[t] * u[t] * (ONE - u[t])
-gru_gates_grad_gpu = cuda.jit(cache=True)(gru_gates_grad)  # noqa: E305
+gru_gates_grad_gpu = gpu_kernel(gru_gates_grad)  # noqa: E305
 
 
 def gru_input_grads(d_x, d_h_prev, d_xrh, d_xh, rows, n, units):
@@ -552,7 +603,7 @@ def gru_input_grads(d_x, d_h_prev, d_xrh, d_xh, rows, n, units):
             d_x[b * n + j] = d_xrh[t] + d_xh[t]
         else:
             d_h_prev[b * units + j - n] += d_xh[t]
-gru_input_grads_gpu = cuda.jit(cache=True)(gru_input_grads)  # noqa: E305
+gru_input_grads_gpu = gpu_kernel(gru_input_grads)  # noqa: E305
 
 
 # =========================================================================
@@ -671,7 +722,7 @@ def matmul_tiled(c, a, b, m, n, k, a_row_stride, a_k_stride, b_k_stride, b_col_s
     store_inside_gpu(c, out, m, n, r0 + 48, j0 + 16, c31)
     store_inside_gpu(c, out, m, n, r0 + 48, j0 + 32, c32)
     store_inside_gpu(c, out, m, n, r0 + 48, j0 + 48, c33)
-matmul_tiled_gpu = cuda.jit(cache=True)(matmul_tiled)  # noqa: E305
+matmul_tiled_gpu = gpu_kernel(matmul_tiled)  # noqa: E305
 # --8<-- [end:matmul]
 
 
@@ -874,7 +925,7 @@ def matmul_tiled_8x8(c, a, b, m, n, k, a_row_stride, a_k_stride, b_k_stride, b_c
     store_inside_gpu(c, 0, m, n, r0 + 112, j0 + 80, c75)
     store_inside_gpu(c, 0, m, n, r0 + 112, j0 + 96, c76)
     store_inside_gpu(c, 0, m, n, r0 + 112, j0 + 112, c77)
-matmul_tiled_8x8_gpu = cuda.jit(cache=True)(matmul_tiled_8x8)  # noqa: E305
+matmul_tiled_8x8_gpu = gpu_kernel(matmul_tiled_8x8)  # noqa: E305
 
 
 # =========================================================================
@@ -882,8 +933,35 @@ matmul_tiled_8x8_gpu = cuda.jit(cache=True)(matmul_tiled_8x8)  # noqa: E305
 # =========================================================================
 
 def empty(shape):
-    """A new float32 array on the GPU (not initialised)."""
-    return cuda.device_array(tuple(int(d) for d in shape), dtype=np.float32)
+    """A new float32 array on the GPU (not initialised).
+
+    ``cuda.device_array(shape, np.float32)`` does this; on a real GPU the same array is made
+    here without Numba looking up the current CUDA context again each time (~30 us a call
+    on an H200, for dozens of arrays per training step)."""
+    shape = tuple(int(d) for d in shape)
+    size = int(np.prod(shape, dtype=np.int64))
+    if size == 0 or _SIMULATED:
+        return cuda.device_array(shape, dtype=np.float32)
+    return _DeviceNDArray(shape, _c_strides(shape), _FLOAT32,
+                          gpu_data=_context().memalloc(4 * size))
+
+
+def _c_strides(shape):
+    strides, step = [], 4
+    for d in reversed(shape):
+        strides.append(step)
+        step *= d
+    return tuple(reversed(strides))
+
+
+_CONTEXT = []
+
+
+def _context():
+    """Numba's CUDA context for this process's GPU (looked up once)."""
+    if not _CONTEXT:
+        _CONTEXT.append(cuda.current_context())
+    return _CONTEXT[0]
 
 
 def to_device(value):
@@ -908,7 +986,9 @@ def flat(x):
     if not x.is_c_contiguous():
         raise ValueError("the CUDA kernels need C-contiguous arrays, got strides %s"
                          % (x.strides,))
-    return x.reshape(x.size)
+    if _SIMULATED or x.dtype != _FLOAT32:
+        return x.reshape(x.size)
+    return _DeviceNDArray((x.size,), (4,), _FLOAT32, gpu_data=x.gpu_data)   # a 1-D view
 
 
 def reshaped(x, shape):
@@ -987,7 +1067,8 @@ def broadcast_binary(kernel, x, y):
         same_shape[blocks_for(out.size), THREADS](flat(out), flat(x), flat(y))
     elif out.size:
         shape, (xs, ys), ndim = broadcast_layout(out_shape, tuple(x.shape), tuple(y.shape))
-        kernel[blocks_for(out.size), THREADS](flat(out), flat(x), flat(y), shape, xs, ys, ndim)
+        kernel[blocks_for(out.size), THREADS](flat(out), flat(x), flat(y), device_ints(shape),
+                                              device_ints(xs), device_ints(ys), ndim)
     return out
 
 
@@ -1002,7 +1083,8 @@ def broadcast_to(x, out_shape):
     out = empty(out_shape)
     if out.size:
         shape, (xs,), ndim = broadcast_layout(out_shape, tuple(x.shape))
-        copy_broadcast_gpu[blocks_for(out.size), THREADS](flat(out), flat(x), shape, xs, ndim)
+        copy_broadcast_gpu[blocks_for(out.size), THREADS](flat(out), flat(x), device_ints(shape),
+                                                          device_ints(xs), ndim)
     return out
 
 
@@ -1108,12 +1190,12 @@ def matmul_kernel_for(m, n):
 def split_k_for(m, n, k):
     """Into how many chunks to cut k (split-k, see ``matmul_tiled``): 1 when C has enough
     64 x 64 tiles to keep every multiprocessor busy twice over, or k is short; else enough
-    chunks to do so, each at least 256 long, at most 32 of them."""
+    chunks to do so, each at least 64 long, at most 32 of them."""
     tiles = blocks_for(m, TILE) * blocks_for(n, TILE)
     wanted = 2 * max(_multiprocessors(), 16)
     if tiles >= wanted or k < 512:
         return 1
-    return int(min(-(-wanted // tiles), k // 256, 32))
+    return int(min(-(-wanted // tiles), k // 64, 32))
 
 
 _SM_COUNT = []

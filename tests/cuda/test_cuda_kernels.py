@@ -256,8 +256,8 @@ def test_small_products_use_the_4x4_kernel_and_big_ones_the_8x8_kernel(monkeypat
 
 @pytest.mark.parametrize("transpose_a", [False, True])
 def test_a_long_k_is_split_into_chunks_and_summed(transpose_a):
-    """3 x 600 @ 600 x 4: one 64 x 64 tile and a long k -> two chunks of 304 and 296."""
-    assert numba_cuda.split_k_for(3, 4, 600) == 2
+    """3 x 600 @ 600 x 4: one 64 x 64 tile and a long k -> 9 chunks of 80 (the last 40)."""
+    assert numba_cuda.split_k_for(3, 4, 600) == 9
     a, b = _stored((3, 600), transpose_a), normal(600, 4)
     check("MatMul", [a, b], {"transpose_a": transpose_a, "transpose_b": False},
           rtol=1e-4, atol=1e-4)
@@ -268,6 +268,7 @@ def test_split_k_is_used_for_weight_gradients_only(monkeypatch):
     assert numba_cuda.split_k_for(784, 256, 10000) == 6           # x^T @ d, batch 10,000
     assert numba_cuda.split_k_for(10000, 256, 784) == 1           # the forward product
     assert numba_cuda.split_k_for(784, 256, 100) == 1             # batch 100: k is short
+    assert numba_cuda.split_k_for(100, 256, 784) == 12            # forward at batch 100
 
 
 def test_matmul_refuses_mismatched_inner_dimensions():
@@ -306,6 +307,18 @@ def test_broadcast_layout_merges_dimensions_that_walk_together():
     assert strides[0][-2:] == (33, 1) and strides[1][-2:] == (0, 1)
     _, _, ndim = numba_cuda.broadcast_layout((1, 1), (1, 1))
     assert ndim == 0
+
+
+def test_launches_after_the_first_skip_numbas_argument_typing():
+    x = numba_cuda.to_device(normal(17, 33))
+    kernel = numba_cuda.gpu_kernel(numba_cuda.neg_elementwise)
+    for _ in range(3):
+        out = numba_cuda.empty((17, 33))
+        kernel[numba_cuda.blocks_for(out.size), numba_cuda.THREADS](numba_cuda.flat(out),
+                                                                   numba_cuda.flat(x))
+        np.testing.assert_array_equal(out.copy_to_host(), -x.copy_to_host())
+    from numba.core import config
+    assert (kernel.compiled is None) == bool(config.ENABLE_CUDASIM)
 
 
 def test_the_kernels_are_plain_functions_jitted_on_the_next_line():

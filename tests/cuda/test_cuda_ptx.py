@@ -21,7 +21,7 @@ from minitensor.kernels import numba_cuda as k  # noqa: E402
 
 A = types.Array(types.float32, 1, "C")     # what flat() hands the kernels
 I64, F32 = types.int64, types.float32
-T6 = types.UniTuple(types.int64, k.MAX_DIMS)
+T6 = types.Array(types.int64, 1, "C")        # shapes and strides: int64 arrays (device_ints)
 
 KERNELS = {
     "relu_elementwise": (A, A), "sigmoid_elementwise": (A, A), "tanh_elementwise": (A, A),
