@@ -47,6 +47,7 @@ ZERO = float32(0.0)
 _FLOAT32 = np.dtype(np.float32)
 _SIMULATED = bool(numba.config.ENABLE_CUDASIM)
 if not _SIMULATED:
+    from numba.cuda.cudadrv import driver as _cuda_driver
     from numba.cuda.cudadrv.devicearray import DeviceNDArray as _DeviceNDArray
 ONE = float32(1.0)
 
@@ -68,21 +69,26 @@ class gpu_kernel:  # noqa: N801  (used like a decorator: ``relu_gpu = gpu_kernel
     def __init__(self, fn):
         self.dispatcher = cuda.jit(cache=True)(fn)
         self.py_func = fn
-        self.compiled = None
+        self.compiled = None          # Numba's compiled kernel, once there is exactly one
+        self.stream = 0               # the default stream, as that kernel's launch wants it
 
     def __getitem__(self, launch):
         grid, block = launch
         return functools.partial(self._launch, grid, block)
 
     def _launch(self, grid, block, *args):
-        if self.compiled is None:
-            self.dispatcher[grid, block](*args)
-            overloads = getattr(self.dispatcher, "overloads", None)
-            if overloads is not None and len(overloads) == 1:
-                self.compiled = next(iter(overloads.values()))
-            return
-        grid, block = normalize_kernel_dimensions(grid, block)
-        self.compiled.launch(args, grid, block, 0, 0)
+        if self.compiled:
+            grid, block = normalize_kernel_dimensions(grid, block)
+            try:
+                return self.compiled.launch(args, grid, block, self.stream, 0)
+            except TypeError:         # another numba-cuda version: launch as Numba does
+                self.compiled = False
+        self.dispatcher[grid, block](*args)
+        overloads = getattr(self.dispatcher, "overloads", None)
+        if self.compiled is None and overloads is not None and len(overloads) == 1:
+            self.compiled = next(iter(overloads.values()))
+            to_core_stream = getattr(_cuda_driver, "_to_core_stream", None)
+            self.stream = to_core_stream(0) if to_core_stream is not None else 0
 
 
 _ON_GPU = {}

@@ -321,6 +321,31 @@ def test_launches_after_the_first_skip_numbas_argument_typing():
     assert (kernel.compiled is None) == bool(config.ENABLE_CUDASIM)
 
 
+def test_the_fast_launch_hands_numbas_compiled_kernel_normalised_dimensions():
+    """The launch path a real GPU takes after the first launch, with the compiled kernel
+    replaced by a recorder (the simulator has no compiled kernels)."""
+    calls = []
+
+    class Recorder:
+        def __init__(self, fail=False):
+            self.fail = fail
+
+        def launch(self, args, grid, block, stream, sharedmem):
+            calls.append((args, grid, block, stream, sharedmem))
+            if self.fail:
+                raise TypeError("this numba-cuda launches differently")
+
+    kernel = numba_cuda.gpu_kernel(numba_cuda.fill)
+    kernel.compiled, kernel.stream = Recorder(), "the default stream"
+    out = numba_cuda.empty((3,))
+    kernel[1, 256](out, numba_cuda.ONE)
+    assert calls == [((out, numba_cuda.ONE), (1, 1, 1), (256, 1, 1), "the default stream", 0)]
+    kernel.compiled = Recorder(fail=True)            # a launch it cannot take: Numba's way
+    kernel[1, 256](numba_cuda.flat(out), numba_cuda.ZERO)
+    assert kernel.compiled is False
+    np.testing.assert_array_equal(out.copy_to_host(), 0)
+
+
 def test_the_kernels_are_plain_functions_jitted_on_the_next_line():
     assert numba_cuda.matmul_tiled.__doc__.lstrip().startswith("C[m, n] = A[m, k] @ B[k, n]")
     assert callable(numba_cuda.relu_elementwise)
