@@ -72,9 +72,11 @@ def test_cuda_kernels_compile_for_a_real_gpu():
     expect_success(["test_cuda_ptx.py"], simulator=False, at_least=20)
 
 
-def test_the_caching_gpu_allocator():
-    """The memory pool's bookkeeping, with the driver faked (needs numba-cuda, no GPU)."""
-    expect_success(["test_cuda_memory.py"], simulator=False, at_least=4)
+def test_the_caching_gpu_allocator_and_the_launch_parameters():
+    """The memory pool's bookkeeping with the driver faked, and the kernel parameters the
+    direct launch packs against Numba's own (needs numba-cuda, no GPU)."""
+    expect_success(["test_cuda_memory.py", "test_cuda_launch.py"], simulator=False,
+                   at_least=6)
 
 
 def test_cuda_kernels_and_placement_on_a_real_gpu():

@@ -24,18 +24,17 @@ says whether an op can run here (float32 data, the attributes these kernels hand
 
 This module imports Numba; only ``placement.py`` imports it, and only when a GPU is there.
 """
-import functools
 import math
 import os
 
 import numba
 import numpy as np
 from numba import cuda
-from numba.cuda.errors import normalize_kernel_dimensions
 
 from ..framework import dtypes
 from ..framework.errors import InvalidArgumentError
 from ..framework.registry import get_op_def, register_kernel
+from .cuda_launch import gpu_kernel
 
 if "NUMBA_CUDA_LOW_OCCUPANCY_WARNINGS" not in os.environ:
     # Small arrays give small grids, and Numba warns about each; the warning is about the
@@ -47,48 +46,11 @@ ZERO = float32(0.0)
 _FLOAT32 = np.dtype(np.float32)
 _SIMULATED = bool(numba.config.ENABLE_CUDASIM)
 if not _SIMULATED:
-    from numba.cuda.cudadrv import driver as _cuda_driver
     from numba.cuda.cudadrv.devicearray import DeviceNDArray as _DeviceNDArray
 ONE = float32(1.0)
 
 THREADS = 256            # threads per block for the one-thread-per-element kernels
 MAX_DIMS = 6             # broadcasting kernels handle up to 6 dimensions (after merging)
-
-
-class gpu_kernel:  # noqa: N801  (used like a decorator: ``relu_gpu = gpu_kernel(relu)``)
-    """``cuda.jit(cache=True)(fn)``, launched the usual way -- ``kernel[blocks, threads](...)``
-    -- but without Numba's per-launch argument typing once the kernel is compiled.
-
-    Numba types every argument at every launch to pick (or compile) the kernel's version
-    for those types; on an H200 that was ~50 us of Python per launch, more than most of our
-    kernels run.  Every kernel here is called with one set of types (float32 1-D arrays,
-    int64 and float32 scalars), so after the first launch compiled it, later launches hand
-    the arguments straight to that compiled kernel.  (In the simulator, and if a kernel ever
-    gets a second signature, every launch goes through Numba as usual.)"""
-
-    def __init__(self, fn):
-        self.dispatcher = cuda.jit(cache=True)(fn)
-        self.py_func = fn
-        self.compiled = None          # Numba's compiled kernel, once there is exactly one
-        self.stream = 0               # the default stream, as that kernel's launch wants it
-
-    def __getitem__(self, launch):
-        grid, block = launch
-        return functools.partial(self._launch, grid, block)
-
-    def _launch(self, grid, block, *args):
-        if self.compiled:
-            grid, block = normalize_kernel_dimensions(grid, block)
-            try:
-                return self.compiled.launch(args, grid, block, self.stream, 0)
-            except TypeError:         # another numba-cuda version: launch as Numba does
-                self.compiled = False
-        self.dispatcher[grid, block](*args)
-        overloads = getattr(self.dispatcher, "overloads", None)
-        if self.compiled is None and overloads is not None and len(overloads) == 1:
-            self.compiled = next(iter(overloads.values()))
-            to_core_stream = getattr(_cuda_driver, "_to_core_stream", None)
-            self.stream = to_core_stream(0) if to_core_stream is not None else 0
 
 
 _ON_GPU = {}
@@ -971,11 +933,31 @@ def _context():
 
 
 def to_device(value):
-    """Copy a host value to the GPU (as a C-contiguous float32 array)."""
+    """Copy a host value to the GPU (as a C-contiguous float32 array).
+
+    The copy is queued on the default stream, behind the kernels already launched, without
+    waiting for them (``cuMemcpyHtoDAsync``; the driver reads the host array before it
+    returns).  A plain ``cuda.to_device`` would first wait for the GPU to finish everything
+    queued: a scalar computed on the CPU in the middle of a training step (the mean's
+    gradient divides by a count) would stall the step there."""
     array = np.asarray(value, dtype=np.float32)
     if not array.flags.c_contiguous:      # (np.ascontiguousarray would make a 0-d array 1-d)
         array = array.copy(order="C")
-    return cuda.to_device(array)
+    if _SIMULATED or array.size == 0:
+        return cuda.to_device(array)
+    out = empty(array.shape)
+    out.copy_to_device(array, stream=_default_stream())
+    return out
+
+
+_STREAM = []
+
+
+def _default_stream():
+    """Numba's handle on the default stream (the one every kernel here is launched on)."""
+    if not _STREAM:
+        _STREAM.append(cuda.default_stream())
+    return _STREAM[0]
 
 
 def to_host(value):
