@@ -176,7 +176,7 @@ def bench_elementwise(n, baseline, repeat):
     x = rng.standard_normal(n).astype(np.float32)
     y = rng.standard_normal(n).astype(np.float32)
     x_gpu, y_gpu, out = cuda.to_device(x), cuda.to_device(y), cuda.device_array(n, np.float32)
-    blocks = k.blocks_for(n)
+    blocks = k.items_blocks(n)
 
     def our_add():
         k.add_elementwise_gpu[blocks, k.THREADS](out, x_gpu, y_gpu)

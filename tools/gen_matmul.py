@@ -10,7 +10,7 @@ times them on a GPU).
 """
 R = 8                # outputs per thread along each axis
 
-DEFAULT = dict(tile_k=8, prefetch=False)     # the variant numba_cuda.py holds
+DEFAULT = dict(tile_k=8, prefetch=True)      # the variant numba_cuda.py holds
 
 
 def source(tile_k=DEFAULT["tile_k"], prefetch=DEFAULT["prefetch"], name="matmul_tiled_8x8"):

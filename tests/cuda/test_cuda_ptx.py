@@ -77,7 +77,8 @@ pytestmark = pytest.mark.skipif(
 
 def test_every_kernel_is_in_the_table():
     jitted = {name[:-4] for name in dir(k) if name.endswith("_gpu")}
-    device_functions = {"sigmoid_scalar", "broadcast_offset", "store_inside"}
+    device_functions = {"sigmoid_scalar", "broadcast_offset", "store_inside", "first_item",
+                        "load"}
     assert jitted - device_functions == set(KERNELS)
 
 
@@ -88,6 +89,14 @@ def test_kernel_compiles_for_a_gpu_in_float32(name):
     # float32 kernels must not compute in float64 (a Python 1.0 promotes silently)
     f64 = [line.strip() for line in ptx.splitlines() if ".f64" in line]
     assert not f64, "%s computes in float64:\n%s" % (name, "\n".join(f64[:5]))
+
+
+@pytest.mark.parametrize("name", sorted(n for n in KERNELS if "elementwise" in n)
+                         + ["scaled_copy"])
+def test_element_wise_kernels_keep_their_items_in_registers(name):
+    ptx, _ = cuda.compile_ptx(getattr(k, name), KERNELS[name], cc=(8, 0))
+    assert ".local" not in ptx
+    assert ptx.count("ld.global") >= k.ITEMS      # unrolled: every item's load is there
 
 
 @pytest.mark.parametrize("name", ["matmul_tiled", "matmul_tiled_8x8"])
