@@ -4,10 +4,12 @@
     python bench/gpu.py --only matmul --sizes 1024 4096
     python bench/gpu.py --only mlp --batches 100 10000
 
-1. matmul: TFLOP/s of ``matmul_tiled`` (64 x 64 tiles, 4 x 4 outputs per thread) and of
-   ``matmul_tiled_8x8`` (128 x 128 tiles, 8 x 8 per thread) against cuBLAS SGEMM through
-   PyTorch or CuPy, in true FP32 (TF32 switched off), at 1024 and 4096 and at the MLP's own
-   shapes for batch 10,000 (``*`` marks the kernel ``matmul()`` picks for that shape);
+1. matmul: TFLOP/s of ``matmul_tiled`` (64 x 64 tiles, 4 x 4 outputs per thread, the
+   readable one), of its generated, unrolled twins ``matmul_tiled_4x4`` and
+   ``matmul_tiled_8x8`` (128 x 128 tiles, 8 x 8 per thread), and of ``matmul()`` itself
+   (which picks one -- marked ``*`` -- and splits k for weight gradients) against cuBLAS
+   SGEMM through PyTorch or CuPy, in true FP32 (TF32 switched off), at 1024 and 4096 and at
+   the MLP's own shapes for batch 10,000;
 2. element-wise: GB/s of the same-shape add and of ReLU against PyTorch/CuPy on 2^26 floats;
 3. the MNIST MLP (784-256-256-10, ReLU, softmax cross-entropy, SGD): seconds per training
    step -- feed a batch from host memory, run forward + backward + update, fetch the loss --
@@ -129,7 +131,8 @@ def row(label, ours, theirs, unit, higher_is_better=True):
 # --- 1. matmul ---------------------------------------------------------------------
 
 MATMUL_KERNELS = {        # name: (kernel attribute, tile edge)
-    "4x4": ("matmul_tiled_gpu", "TILE"),
+    "readable": ("matmul_tiled_gpu", "TILE"),       # matmul_tiled, the one ch09 explains
+    "4x4": ("matmul_tiled_4x4_gpu", "TILE"),         # generated: unrolled, prefetching
     "8x8": ("matmul_tiled_8x8_gpu", "BIG_TILE"),
 }
 
@@ -164,6 +167,10 @@ def bench_matmul(shapes, baseline, repeat):
             picked = " *" if k.matmul_kernel_for(m, n) == name else ""
             row("%s %dx%dx%d%s (err/sqrt(k) %.0e)" % (name, m, kk, n, picked, error),
                 flops / t_ours / 1e12, flops / t_base / 1e12 if t_base else None, "TFLOP/s")
+        t_ours = seconds_per_call(lambda: k.matmul(a_gpu, b_gpu), cuda.synchronize, repeat)
+        row("matmul() %dx%dx%d (split-k %d)" % (m, kk, n, k.split_k_for(m, n, kk)
+                                                 if k.matmul_kernel_for(m, n) == "4x4" else 1),
+            flops / t_ours / 1e12, flops / t_base / 1e12 if t_base else None, "TFLOP/s")
 
 
 # --- 2. element-wise ---------------------------------------------------------------

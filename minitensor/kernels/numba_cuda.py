@@ -803,264 +803,12 @@ matmul_tiled_gpu = gpu_kernel(matmul_tiled)  # noqa: E305
 # --8<-- [end:matmul]
 
 
-# --- the same, 8 x 8 outputs per thread: for big matrices ----------------------------
+# --- the same, written out for speed: 4 x 4 and 8 x 8 outputs per thread ---------------
+# tools/gen_matmul.py writes them into numba_cuda_matmul.py and says what they change;
+# matmul() below uses them.
 
-BIG_TILE = 128       # a block computes a 128 x 128 tile of C, 16 x 16 threads, 8 x 8 each
-BIG_TILE_K = 8       # walking along k 8 at a time (2 x 4 KiB of shared memory)
+from .numba_cuda_matmul import BIG_TILE, matmul_tiled_4x4_gpu, matmul_tiled_8x8_gpu  # noqa
 
-# This kernel is written by tools/gen_matmul.py; edit that, not this.
-def matmul_tiled_8x8(c, a, b, m, n, k, a_row_stride, a_k_stride, b_k_stride, b_col_stride):
-    """C[m, n] = A[m, k] @ B[k, n] like ``matmul_tiled``, with twice the tile each way:
-
-    for each 128 x 128 tile of C (one block of 16 x 16 threads):
-        for p0 in range(0, k, 8):
-            copy A[tile rows, p0:p0+8] and B[p0:p0+8, tile columns] into shared memory
-            (loaded into registers during the previous step, so that the wait for
-            global memory hides behind the multiply-adds)
-            for p in range(8):   thread (tx, ty) updates its 64 outputs
-                C[ty + 16u, tx + 16v] += A[ty + 16u, p] * B[p, tx + 16v]   (u, v in 0..7)
-        write the 64 outputs (those inside the matrix)
-
-    Each value read from shared memory now feeds 8 multiply-adds instead of 4, so the
-    arithmetic units wait less on shared memory.  The price is 64 accumulators per thread,
-    written out as 64 named scalars (c00 ... c77) so that they stay in registers: this body
-    is ``matmul_tiled`` unrolled by hand (``tools/gen_matmul.py`` writes it), and
-    ``matmul_tiled`` is the one to read."""
-    tile_a = cuda.shared.array((BIG_TILE, BIG_TILE_K), float32)
-    tile_b = cuda.shared.array((BIG_TILE_K, BIG_TILE), float32)
-    tx = cuda.threadIdx.x
-    ty = cuda.threadIdx.y
-    row0 = cuda.blockIdx.y * BIG_TILE
-    col0 = cuda.blockIdx.x * BIG_TILE
-    thread = ty * BLOCK + tx
-    c00 = c01 = c02 = c03 = c04 = c05 = c06 = c07 = ZERO
-    c10 = c11 = c12 = c13 = c14 = c15 = c16 = c17 = ZERO
-    c20 = c21 = c22 = c23 = c24 = c25 = c26 = c27 = ZERO
-    c30 = c31 = c32 = c33 = c34 = c35 = c36 = c37 = ZERO
-    c40 = c41 = c42 = c43 = c44 = c45 = c46 = c47 = ZERO
-    c50 = c51 = c52 = c53 = c54 = c55 = c56 = c57 = ZERO
-    c60 = c61 = c62 = c63 = c64 = c65 = c66 = c67 = ZERO
-    c70 = c71 = c72 = c73 = c74 = c75 = c76 = c77 = ZERO
-    e0 = thread + 0
-    ar0, ap0 = e0 // BIG_TILE_K, e0 % BIG_TILE_K
-    bp0, bj0 = e0 // BIG_TILE, e0 % BIG_TILE
-    e1 = thread + 256
-    ar1, ap1 = e1 // BIG_TILE_K, e1 % BIG_TILE_K
-    bp1, bj1 = e1 // BIG_TILE, e1 % BIG_TILE
-    e2 = thread + 512
-    ar2, ap2 = e2 // BIG_TILE_K, e2 % BIG_TILE_K
-    bp2, bj2 = e2 // BIG_TILE, e2 % BIG_TILE
-    e3 = thread + 768
-    ar3, ap3 = e3 // BIG_TILE_K, e3 % BIG_TILE_K
-    bp3, bj3 = e3 // BIG_TILE, e3 % BIG_TILE
-    ra0 = ZERO
-    if row0 + ar0 < m and 0 + ap0 < k:
-        ra0 = a[(row0 + ar0) * a_row_stride + (0 + ap0) * a_k_stride]
-    rb0 = ZERO
-    if 0 + bp0 < k and col0 + bj0 < n:
-        rb0 = b[(0 + bp0) * b_k_stride + (col0 + bj0) * b_col_stride]
-    ra1 = ZERO
-    if row0 + ar1 < m and 0 + ap1 < k:
-        ra1 = a[(row0 + ar1) * a_row_stride + (0 + ap1) * a_k_stride]
-    rb1 = ZERO
-    if 0 + bp1 < k and col0 + bj1 < n:
-        rb1 = b[(0 + bp1) * b_k_stride + (col0 + bj1) * b_col_stride]
-    ra2 = ZERO
-    if row0 + ar2 < m and 0 + ap2 < k:
-        ra2 = a[(row0 + ar2) * a_row_stride + (0 + ap2) * a_k_stride]
-    rb2 = ZERO
-    if 0 + bp2 < k and col0 + bj2 < n:
-        rb2 = b[(0 + bp2) * b_k_stride + (col0 + bj2) * b_col_stride]
-    ra3 = ZERO
-    if row0 + ar3 < m and 0 + ap3 < k:
-        ra3 = a[(row0 + ar3) * a_row_stride + (0 + ap3) * a_k_stride]
-    rb3 = ZERO
-    if 0 + bp3 < k and col0 + bj3 < n:
-        rb3 = b[(0 + bp3) * b_k_stride + (col0 + bj3) * b_col_stride]
-    for p0 in range(0, k, BIG_TILE_K):
-        tile_a[ar0, ap0] = ra0
-        tile_b[bp0, bj0] = rb0
-        tile_a[ar1, ap1] = ra1
-        tile_b[bp1, bj1] = rb1
-        tile_a[ar2, ap2] = ra2
-        tile_b[bp2, bj2] = rb2
-        tile_a[ar3, ap3] = ra3
-        tile_b[bp3, bj3] = rb3
-        cuda.syncthreads()
-        nxt = p0 + BIG_TILE_K
-        ra0 = ZERO
-        if row0 + ar0 < m and nxt + ap0 < k:
-            ra0 = a[(row0 + ar0) * a_row_stride + (nxt + ap0) * a_k_stride]
-        rb0 = ZERO
-        if nxt + bp0 < k and col0 + bj0 < n:
-            rb0 = b[(nxt + bp0) * b_k_stride + (col0 + bj0) * b_col_stride]
-        ra1 = ZERO
-        if row0 + ar1 < m and nxt + ap1 < k:
-            ra1 = a[(row0 + ar1) * a_row_stride + (nxt + ap1) * a_k_stride]
-        rb1 = ZERO
-        if nxt + bp1 < k and col0 + bj1 < n:
-            rb1 = b[(nxt + bp1) * b_k_stride + (col0 + bj1) * b_col_stride]
-        ra2 = ZERO
-        if row0 + ar2 < m and nxt + ap2 < k:
-            ra2 = a[(row0 + ar2) * a_row_stride + (nxt + ap2) * a_k_stride]
-        rb2 = ZERO
-        if nxt + bp2 < k and col0 + bj2 < n:
-            rb2 = b[(nxt + bp2) * b_k_stride + (col0 + bj2) * b_col_stride]
-        ra3 = ZERO
-        if row0 + ar3 < m and nxt + ap3 < k:
-            ra3 = a[(row0 + ar3) * a_row_stride + (nxt + ap3) * a_k_stride]
-        rb3 = ZERO
-        if nxt + bp3 < k and col0 + bj3 < n:
-            rb3 = b[(nxt + bp3) * b_k_stride + (col0 + bj3) * b_col_stride]
-        for p in range(BIG_TILE_K):
-            a0 = tile_a[ty, p]
-            a1 = tile_a[ty + 16, p]
-            a2 = tile_a[ty + 32, p]
-            a3 = tile_a[ty + 48, p]
-            a4 = tile_a[ty + 64, p]
-            a5 = tile_a[ty + 80, p]
-            a6 = tile_a[ty + 96, p]
-            a7 = tile_a[ty + 112, p]
-            b0 = tile_b[p, tx]
-            b1 = tile_b[p, tx + 16]
-            b2 = tile_b[p, tx + 32]
-            b3 = tile_b[p, tx + 48]
-            b4 = tile_b[p, tx + 64]
-            b5 = tile_b[p, tx + 80]
-            b6 = tile_b[p, tx + 96]
-            b7 = tile_b[p, tx + 112]
-            c00 += a0 * b0
-            c01 += a0 * b1
-            c02 += a0 * b2
-            c03 += a0 * b3
-            c04 += a0 * b4
-            c05 += a0 * b5
-            c06 += a0 * b6
-            c07 += a0 * b7
-            c10 += a1 * b0
-            c11 += a1 * b1
-            c12 += a1 * b2
-            c13 += a1 * b3
-            c14 += a1 * b4
-            c15 += a1 * b5
-            c16 += a1 * b6
-            c17 += a1 * b7
-            c20 += a2 * b0
-            c21 += a2 * b1
-            c22 += a2 * b2
-            c23 += a2 * b3
-            c24 += a2 * b4
-            c25 += a2 * b5
-            c26 += a2 * b6
-            c27 += a2 * b7
-            c30 += a3 * b0
-            c31 += a3 * b1
-            c32 += a3 * b2
-            c33 += a3 * b3
-            c34 += a3 * b4
-            c35 += a3 * b5
-            c36 += a3 * b6
-            c37 += a3 * b7
-            c40 += a4 * b0
-            c41 += a4 * b1
-            c42 += a4 * b2
-            c43 += a4 * b3
-            c44 += a4 * b4
-            c45 += a4 * b5
-            c46 += a4 * b6
-            c47 += a4 * b7
-            c50 += a5 * b0
-            c51 += a5 * b1
-            c52 += a5 * b2
-            c53 += a5 * b3
-            c54 += a5 * b4
-            c55 += a5 * b5
-            c56 += a5 * b6
-            c57 += a5 * b7
-            c60 += a6 * b0
-            c61 += a6 * b1
-            c62 += a6 * b2
-            c63 += a6 * b3
-            c64 += a6 * b4
-            c65 += a6 * b5
-            c66 += a6 * b6
-            c67 += a6 * b7
-            c70 += a7 * b0
-            c71 += a7 * b1
-            c72 += a7 * b2
-            c73 += a7 * b3
-            c74 += a7 * b4
-            c75 += a7 * b5
-            c76 += a7 * b6
-            c77 += a7 * b7
-        cuda.syncthreads()
-    r0 = row0 + ty
-    j0 = col0 + tx
-    store_inside_gpu(c, 0, m, n, r0, j0, c00)
-    store_inside_gpu(c, 0, m, n, r0, j0 + 16, c01)
-    store_inside_gpu(c, 0, m, n, r0, j0 + 32, c02)
-    store_inside_gpu(c, 0, m, n, r0, j0 + 48, c03)
-    store_inside_gpu(c, 0, m, n, r0, j0 + 64, c04)
-    store_inside_gpu(c, 0, m, n, r0, j0 + 80, c05)
-    store_inside_gpu(c, 0, m, n, r0, j0 + 96, c06)
-    store_inside_gpu(c, 0, m, n, r0, j0 + 112, c07)
-    store_inside_gpu(c, 0, m, n, r0 + 16, j0, c10)
-    store_inside_gpu(c, 0, m, n, r0 + 16, j0 + 16, c11)
-    store_inside_gpu(c, 0, m, n, r0 + 16, j0 + 32, c12)
-    store_inside_gpu(c, 0, m, n, r0 + 16, j0 + 48, c13)
-    store_inside_gpu(c, 0, m, n, r0 + 16, j0 + 64, c14)
-    store_inside_gpu(c, 0, m, n, r0 + 16, j0 + 80, c15)
-    store_inside_gpu(c, 0, m, n, r0 + 16, j0 + 96, c16)
-    store_inside_gpu(c, 0, m, n, r0 + 16, j0 + 112, c17)
-    store_inside_gpu(c, 0, m, n, r0 + 32, j0, c20)
-    store_inside_gpu(c, 0, m, n, r0 + 32, j0 + 16, c21)
-    store_inside_gpu(c, 0, m, n, r0 + 32, j0 + 32, c22)
-    store_inside_gpu(c, 0, m, n, r0 + 32, j0 + 48, c23)
-    store_inside_gpu(c, 0, m, n, r0 + 32, j0 + 64, c24)
-    store_inside_gpu(c, 0, m, n, r0 + 32, j0 + 80, c25)
-    store_inside_gpu(c, 0, m, n, r0 + 32, j0 + 96, c26)
-    store_inside_gpu(c, 0, m, n, r0 + 32, j0 + 112, c27)
-    store_inside_gpu(c, 0, m, n, r0 + 48, j0, c30)
-    store_inside_gpu(c, 0, m, n, r0 + 48, j0 + 16, c31)
-    store_inside_gpu(c, 0, m, n, r0 + 48, j0 + 32, c32)
-    store_inside_gpu(c, 0, m, n, r0 + 48, j0 + 48, c33)
-    store_inside_gpu(c, 0, m, n, r0 + 48, j0 + 64, c34)
-    store_inside_gpu(c, 0, m, n, r0 + 48, j0 + 80, c35)
-    store_inside_gpu(c, 0, m, n, r0 + 48, j0 + 96, c36)
-    store_inside_gpu(c, 0, m, n, r0 + 48, j0 + 112, c37)
-    store_inside_gpu(c, 0, m, n, r0 + 64, j0, c40)
-    store_inside_gpu(c, 0, m, n, r0 + 64, j0 + 16, c41)
-    store_inside_gpu(c, 0, m, n, r0 + 64, j0 + 32, c42)
-    store_inside_gpu(c, 0, m, n, r0 + 64, j0 + 48, c43)
-    store_inside_gpu(c, 0, m, n, r0 + 64, j0 + 64, c44)
-    store_inside_gpu(c, 0, m, n, r0 + 64, j0 + 80, c45)
-    store_inside_gpu(c, 0, m, n, r0 + 64, j0 + 96, c46)
-    store_inside_gpu(c, 0, m, n, r0 + 64, j0 + 112, c47)
-    store_inside_gpu(c, 0, m, n, r0 + 80, j0, c50)
-    store_inside_gpu(c, 0, m, n, r0 + 80, j0 + 16, c51)
-    store_inside_gpu(c, 0, m, n, r0 + 80, j0 + 32, c52)
-    store_inside_gpu(c, 0, m, n, r0 + 80, j0 + 48, c53)
-    store_inside_gpu(c, 0, m, n, r0 + 80, j0 + 64, c54)
-    store_inside_gpu(c, 0, m, n, r0 + 80, j0 + 80, c55)
-    store_inside_gpu(c, 0, m, n, r0 + 80, j0 + 96, c56)
-    store_inside_gpu(c, 0, m, n, r0 + 80, j0 + 112, c57)
-    store_inside_gpu(c, 0, m, n, r0 + 96, j0, c60)
-    store_inside_gpu(c, 0, m, n, r0 + 96, j0 + 16, c61)
-    store_inside_gpu(c, 0, m, n, r0 + 96, j0 + 32, c62)
-    store_inside_gpu(c, 0, m, n, r0 + 96, j0 + 48, c63)
-    store_inside_gpu(c, 0, m, n, r0 + 96, j0 + 64, c64)
-    store_inside_gpu(c, 0, m, n, r0 + 96, j0 + 80, c65)
-    store_inside_gpu(c, 0, m, n, r0 + 96, j0 + 96, c66)
-    store_inside_gpu(c, 0, m, n, r0 + 96, j0 + 112, c67)
-    store_inside_gpu(c, 0, m, n, r0 + 112, j0, c70)
-    store_inside_gpu(c, 0, m, n, r0 + 112, j0 + 16, c71)
-    store_inside_gpu(c, 0, m, n, r0 + 112, j0 + 32, c72)
-    store_inside_gpu(c, 0, m, n, r0 + 112, j0 + 48, c73)
-    store_inside_gpu(c, 0, m, n, r0 + 112, j0 + 64, c74)
-    store_inside_gpu(c, 0, m, n, r0 + 112, j0 + 80, c75)
-    store_inside_gpu(c, 0, m, n, r0 + 112, j0 + 96, c76)
-    store_inside_gpu(c, 0, m, n, r0 + 112, j0 + 112, c77)
-matmul_tiled_8x8_gpu = gpu_kernel(matmul_tiled_8x8)  # noqa: E305
 
 
 # =========================================================================
@@ -1299,8 +1047,9 @@ def _kept(shape, axes):
 
 # --8<-- [start:launch_matmul]
 def matmul(a, b, transpose_a=False, transpose_b=False):
-    """A @ B for 2-D device arrays (each maybe transposed), with ``matmul_tiled`` -- or, for
-    matrices big enough to keep the GPU busy with 128 x 128 tiles, ``matmul_tiled_8x8``."""
+    """A @ B for 2-D device arrays (each maybe transposed): ``matmul_tiled`` written out for
+    speed -- with 4 x 4 outputs per thread, or 8 x 8 for matrices big enough to keep the GPU
+    busy with 128 x 128 tiles -- and split-k when C is small and k long."""
     m, k = (a.shape[1], a.shape[0]) if transpose_a else a.shape
     k_b, n = (b.shape[1], b.shape[0]) if transpose_b else b.shape
     if k != k_b:
@@ -1308,35 +1057,33 @@ def matmul(a, b, transpose_a=False, transpose_b=False):
                          % (m, k, k_b, n))
     a_row_stride, a_k_stride = (1, a.shape[1]) if transpose_a else (a.shape[1], 1)
     b_k_stride, b_col_stride = (1, b.shape[1]) if transpose_b else (b.shape[1], 1)
-    strides = (a_row_stride, a_k_stride, b_k_stride, b_col_stride)
     if m * n == 0:
         return empty((m, n))
-    if matmul_kernel_for(m, n) == "8x8":
-        c = empty((m, n))
-        grid = (blocks_for(n, BIG_TILE), blocks_for(m, BIG_TILE))
-        matmul_tiled_8x8_gpu[grid, (BLOCK, BLOCK)](flat(c), flat(a), flat(b), m, n, k, *strides)
-        return c
-    splits = split_k_for(m, n, k)
+    kernel, tile = _MATMULS[matmul_kernel_for(m, n)]
+    splits = split_k_for(m, n, k) if tile == TILE else 1
     c = empty((splits, m, n) if splits > 1 else (m, n))
-    grid = (blocks_for(n, TILE), blocks_for(m, TILE), splits)
-    matmul_tiled_gpu[grid, (BLOCK, BLOCK)](flat(c), flat(a), flat(b), m, n, k, *strides)
+    grid = (blocks_for(n, tile), blocks_for(m, tile), splits)
+    kernel[grid, (BLOCK, BLOCK)](flat(c), flat(a), flat(b), m, n, k, a_row_stride,
+                                 a_k_stride, b_k_stride, b_col_stride)
     if splits > 1:                   # C = C_0 + ... + C_(S-1)
         c = reshaped(reduce_sum(c, (0,)), (m, n))
     return c
 # --8<-- [end:launch_matmul]
 
 
-def matmul_kernel_for(m, n):
-    """"4x4" or "8x8": which matmul kernel computes an m x n product.
+_MATMULS = {"readable": (matmul_tiled_gpu, TILE), "4x4": (matmul_tiled_4x4_gpu, TILE),
+            "8x8": (matmul_tiled_8x8_gpu, BIG_TILE)}
 
-    The 8 x 8 kernel does more work per thread and so needs fewer, bigger blocks; measured
-    on an H200 (bench/gpu.py) it pays once its 128 x 128 tiles give every multiprocessor
-    about four blocks (4096 x 4096: 14.4 against 10.0 TFLOP/s), and loses below that
-    (10000 x 256: 5.3 against 7.9).  (At least 64 blocks: the simulator says it has one
-    multiprocessor.)
-    ``MINITENSOR_CUDA_MATMUL=4x4`` or ``=8x8`` forces one (to compare them)."""
+
+def matmul_kernel_for(m, n):
+    """"4x4" or "8x8": which kernel computes an m x n product.
+
+    The 8 x 8 kernel does more work per thread and so needs fewer, bigger blocks; it pays
+    once its 128 x 128 tiles give every multiprocessor of the GPU about four blocks (at least
+    64 blocks: the simulator says it has one multiprocessor).  ``MINITENSOR_CUDA_MATMUL=4x4``,
+    ``=8x8`` or ``=readable`` (``matmul_tiled`` itself) forces one, to compare them."""
     forced = os.environ.get("MINITENSOR_CUDA_MATMUL", "auto")
-    if forced in ("4x4", "8x8"):
+    if forced in _MATMULS:
         return forced
     tiles = blocks_for(m, BIG_TILE) * blocks_for(n, BIG_TILE)
     return "8x8" if tiles >= 4 * max(_multiprocessors(), 16) else "4x4"

@@ -223,28 +223,32 @@ def test_matmul_any_small_shape(m, k, n):
           rtol=1e-4, atol=1e-4)
 
 
+@pytest.mark.parametrize("kernel", ["readable", "8x8"])
 @pytest.mark.parametrize("shapes,transpose_a,transpose_b", [
     (((129, 3), (3, 5)), False, False),        # two 128-row tiles, the second one row deep
-    (((4, 9), (9, 130)), True, True),          # two 128-column tiles, k one past 8
+    (((4, 17), (17, 130)), True, True),        # two 128-column tiles, k one past 16
 ], ids=str)
-def test_the_8x8_matmul_kernel_matches_the_reference(shapes, transpose_a, transpose_b,
-                                                     monkeypatch):
-    monkeypatch.setenv("MINITENSOR_CUDA_MATMUL", "8x8")
-    assert numba_cuda.matmul_kernel_for(*shapes[0]) == "8x8"
+def test_every_matmul_kernel_matches_the_reference(kernel, shapes, transpose_a, transpose_b,
+                                                  monkeypatch):
+    """(The default kernel, the generated 4 x 4 one, is the one test_matmul uses.)"""
+    monkeypatch.setenv("MINITENSOR_CUDA_MATMUL", kernel)
+    assert numba_cuda.matmul_kernel_for(*shapes[0]) == kernel
     a, b = _stored(shapes[0], transpose_a), _stored(shapes[1], transpose_b)
     check("MatMul", [a, b], {"transpose_a": transpose_a, "transpose_b": transpose_b},
           rtol=1e-4, atol=1e-4)
 
 
-def test_the_8x8_matmul_kernel_is_what_tools_gen_matmul_writes():
+def test_the_generated_matmul_kernels_are_what_tools_gen_matmul_writes():
     import importlib.util
     import os
+    from minitensor.kernels import numba_cuda_matmul
     path = os.path.join(os.path.dirname(__file__), "..", "..", "tools", "gen_matmul.py")
     spec = importlib.util.spec_from_file_location("gen_matmul", path)
     gen = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(gen)
-    with open(numba_cuda.__file__) as f:
-        assert gen.source() in f.read(), "run: python tools/gen_matmul.py, and paste it in"
+    with open(numba_cuda_matmul.__file__) as f:
+        assert f.read() == gen.module_source(), \
+            "run: python tools/gen_matmul.py > minitensor/kernels/numba_cuda_matmul.py"
 
 
 def test_small_products_use_the_4x4_kernel_and_big_ones_the_8x8_kernel(monkeypatch):
@@ -254,10 +258,12 @@ def test_small_products_use_the_4x4_kernel_and_big_ones_the_8x8_kernel(monkeypat
     assert numba_cuda.matmul_kernel_for(4096, 4096) == "8x8"
 
 
+@pytest.mark.parametrize("kernel", ["readable", "4x4"])
 @pytest.mark.parametrize("transpose_a", [False, True])
-def test_a_long_k_is_split_into_chunks_and_summed(transpose_a):
+def test_a_long_k_is_split_into_chunks_and_summed(transpose_a, kernel, monkeypatch):
     """3 x 600 @ 600 x 4: one 64 x 64 tile and a long k -> 9 chunks of 80 (the last 40)."""
     assert numba_cuda.split_k_for(3, 4, 600) == 9
+    monkeypatch.setenv("MINITENSOR_CUDA_MATMUL", kernel)
     a, b = _stored((3, 600), transpose_a), normal(600, 4)
     check("MatMul", [a, b], {"transpose_a": transpose_a, "transpose_b": False},
           rtol=1e-4, atol=1e-4)

@@ -18,6 +18,12 @@ if os.environ.get("NUMBA_ENABLE_CUDASIM", "") not in ("", "0"):
 from numba import cuda, types  # noqa: E402
 
 from minitensor.kernels import numba_cuda as k  # noqa: E402
+from minitensor.kernels import numba_cuda_matmul  # noqa: E402
+
+
+def plain(name):
+    """The kernel's plain function (the generated matmuls live in numba_cuda_matmul)."""
+    return getattr(k, name, None) or getattr(numba_cuda_matmul, name)
 
 A = types.Array(types.float32, 1, "C")     # what flat() hands the kernels
 I64, F32 = types.int64, types.float32
@@ -35,6 +41,7 @@ KERNELS = {
     "softmax_rows": (A, A, I64, I64), "softmax_xent_rows": (A, A, A, A, I64, I64),
     "sgd_update": (A, A, A),
     "matmul_tiled": (A, A, A) + (I64,) * 7, "matmul_tiled_8x8": (A, A, A) + (I64,) * 7,
+    "matmul_tiled_4x4": (A, A, A) + (I64,) * 7,
     "add_elementwise": (A, A, A), "sub_elementwise": (A, A, A), "mul_elementwise": (A, A, A),
     "div_elementwise": (A, A, A),
     "momentum_update": (A, A, A, A, A, types.boolean), "adam_update": (A,) * 10,
@@ -84,7 +91,7 @@ def test_every_kernel_is_in_the_table():
 
 @pytest.mark.parametrize("name", sorted(KERNELS))
 def test_kernel_compiles_for_a_gpu_in_float32(name):
-    ptx, _ = cuda.compile_ptx(getattr(k, name), KERNELS[name], cc=(8, 0))
+    ptx, _ = cuda.compile_ptx(plain(name), KERNELS[name], cc=(8, 0))
     assert ".entry" in ptx
     # float32 kernels must not compute in float64 (a Python 1.0 promotes silently)
     f64 = [line.strip() for line in ptx.splitlines() if ".f64" in line]
@@ -94,14 +101,14 @@ def test_kernel_compiles_for_a_gpu_in_float32(name):
 @pytest.mark.parametrize("name", sorted(n for n in KERNELS if "elementwise" in n)
                          + ["scaled_copy"])
 def test_element_wise_kernels_keep_their_items_in_registers(name):
-    ptx, _ = cuda.compile_ptx(getattr(k, name), KERNELS[name], cc=(8, 0))
+    ptx, _ = cuda.compile_ptx(plain(name), KERNELS[name], cc=(8, 0))
     assert ".local" not in ptx
     assert ptx.count("ld.global") >= k.ITEMS      # unrolled: every item's load is there
 
 
-@pytest.mark.parametrize("name", ["matmul_tiled", "matmul_tiled_8x8"])
+@pytest.mark.parametrize("name", ["matmul_tiled", "matmul_tiled_4x4", "matmul_tiled_8x8"])
 def test_matmul_keeps_its_accumulators_out_of_local_memory(name):
-    ptx, _ = cuda.compile_ptx(getattr(k, name), KERNELS[name], cc=(8, 0))
+    ptx, _ = cuda.compile_ptx(plain(name), KERNELS[name], cc=(8, 0))
     assert ".local" not in ptx
     assert ptx.count("bar.sync") >= 2          # two barriers per k step
     assert "fma.rn.f32" in ptx
