@@ -4,9 +4,10 @@
 loop over k.  On a GPU two things in it cost more than the arithmetic:
 
 - Numba turns every ``tile_a[ty + 16, p]`` inside ``for p in range(16)`` into index
-  arithmetic plus a negative-index check (Python's ``a[-1]``): on an H200 the loop body was
-  201 instructions for 64 multiply-adds.  Written out with ``p`` a constant, each read of
-  shared memory is one instruction (646 instructions for 512 multiply-adds);
+  arithmetic plus a negative-index check (Python's ``a[-1]``): in the PTX it wrote, the
+  loop body was 201 instructions for 64 multiply-adds.  Written out with ``p`` a constant,
+  each read of shared memory is one instruction (646 instructions for 512 multiply-adds;
+  on an H200, 4096 x 4096: 10.0 -> 20.9 TFLOP/s, 1024 x 1024: 6.3 -> 15.1);
 - each step waits for its tiles to arrive from global memory.  Loading the *next* tiles
   into registers while the current ones are used hides that wait.
 

@@ -275,6 +275,7 @@ def test_split_k_is_used_for_weight_gradients_only(monkeypatch):
     assert numba_cuda.split_k_for(10000, 256, 784) == 1           # the forward product
     assert numba_cuda.split_k_for(784, 256, 100) == 1             # batch 100: k is short
     assert numba_cuda.split_k_for(100, 256, 784) == 12            # forward at batch 100
+    assert numba_cuda.split_k_for(1024, 1024, 1024) == 1          # 256 tiles: enough
 
 
 def test_matmul_refuses_mismatched_inner_dimensions():
