@@ -29,7 +29,7 @@ from .framework.operation import Operation
 from .framework.registry import KernelContext, get_op_def
 from .framework.shapes import describe
 from .framework.tensor import Tensor
-from .kernels import threads
+from .kernels import fusion, threads
 from .kernels.placement import Placer
 
 
@@ -399,7 +399,9 @@ class Session(BaseSession):
         return key
 
     # --- plan building -------------------------------------------------------
-    def _build_plan(self, elements, feeds):
+    def _build_plan(self, elements, feeds, fuse=True):
+        """The run's plan; ``fuse``: run x + b and the activation after it as one kernel
+        where safe (kernels/fusion.py; never with the reference kernels)."""
         needed, parent = self._needed_ops(elements, feeds)
         self._check_all_fed(needed, parent, elements)
         order = sorted(needed, key=lambda op: op._id)
@@ -454,8 +456,20 @@ class Session(BaseSession):
                 fetch_slots.append(slot_of[element])
                 copy_fetch.append(_aliases_state(element, feeds))
         plan = _Plan(steps, initial, feed_slots, fetch_slots, copy_fetch, reads_vars, order)
+        if fuse and self._kernel_kind != "reference":
+            self._log_fusions(fusion.fuse_bias_activations(plan, self._placer.device_of,
+                                                           self._placer.gpu_kernels()))
         self._placer.add_transfers(plan, slot_of)     # copies where values cross devices
         return plan
+
+    def _log_fusions(self, pairs):
+        if not self._config.log_device_placement:
+            return
+        for add_op, act_op, device in pairs:
+            if (add_op, act_op) not in self._logged_ops:
+                self._logged_ops.add((add_op, act_op))
+                print("fused %s + %s: one kernel (x + b, then %s) on %s"
+                      % (add_op.name, act_op.name, act_op.type, device))
 
     def _choose_kernel(self, op, op_def):
         if self._placer.on_gpu(op):

@@ -17,6 +17,7 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 import minitensor as tf
+from minitensor.kernels import fusion
 import minitensor.kernels.numba_cpu as fast
 from minitensor.framework.errors import InvalidArgumentError
 from minitensor.framework.registry import get_op_def
@@ -731,6 +732,8 @@ def fast_kernels_used(session):
             fn = getattr(kernel, "func", kernel)
             if getattr(fn, "__module__", "") == fast.__name__:
                 used.add(op.type)
+            elif fn is fusion.bias_relu_cpu:            # x + b and Relu, fused
+                used.add("bias+" + op.type)
     return used
 
 
@@ -746,7 +749,7 @@ def train_mlp(kernels, optimizer, steps=15, dtype=tf.float32):
     w2 = tf.Variable(r.standard_normal((32, 5)).astype(dtype.as_numpy_dtype) * 0.3)
     b2 = tf.Variable(np.zeros(5, dtype.as_numpy_dtype))
     hidden = tf.nn.relu(tf.nn.bias_add(tf.matmul(x, w1), b1))
-    hidden2 = tf.sigmoid(hidden) * tf.tanh(hidden)
+    hidden2 = tf.sigmoid(hidden) * tf.tanh(hidden) + tf.nn.relu(-hidden)   # a Relu unfused
     logits = tf.nn.bias_add(tf.matmul(hidden2, w2), b2)
     sparse = tf.nn.sparse_softmax_cross_entropy_with_logits(labels=y, logits=logits)
     dense = tf.nn.softmax_cross_entropy_with_logits_v2(labels=tf.one_hot(y, 5, dtype=dtype),
@@ -782,7 +785,7 @@ def test_mlp_training_gives_the_same_losses_with_fast_kernels(make_optimizer):
     assert {"Relu", "ReluGrad", "BiasAdd", "BiasAddGrad", "Sigmoid", "SigmoidGrad",
             "TanhGrad", "SparseSoftmaxCrossEntropyWithLogits", "ReduceMean",
             "SoftmaxCrossEntropyWithLogits", "ReduceSum", "L2Loss",
-            "SigmoidCrossEntropyWithLogits"} <= used, used
+            "SigmoidCrossEntropyWithLogits", "bias+Relu"} <= used, used
     assert any(t.startswith("Apply") for t in used), used
     np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-6)
     assert want[-1] < want[0]                           # it did train

@@ -62,7 +62,7 @@ def find_first_nonfinite(session, fetches, feed_dict=None):
     elements, positions = [], {}
     _flatten_fetches(fetches, session.graph, elements, positions)
     feeds = session._check_feeds(feed_dict) if feed_dict else {}
-    plan = session._build_plan(elements, feeds)
+    plan = session._build_plan(elements, feeds, fuse=False)     # every op's own output
     values = list(plan.initial)
     for tensor, slot in plan.feed_slots.items():
         values[slot] = feeds[tensor]

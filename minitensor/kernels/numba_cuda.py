@@ -623,12 +623,30 @@ def lstm_gates_grad(d_gates, d_cs_prev, i, cs, f, o, ci, co, cs_prev,
 lstm_gates_grad_gpu = gpu_kernel(lstm_gates_grad)  # noqa: E305
 
 
-def bias_sigmoid(out, x, bias, rows, n):
-    """for r in range(rows): for j in range(n): out[r, j] = sigmoid(x[r, j] + bias[j])"""
-    t = cuda.grid(1)
-    if t < rows * n:
-        out[t] = sigmoid_scalar_gpu(x[t] + bias[t % n])
-bias_sigmoid_gpu = gpu_kernel(bias_sigmoid)  # noqa: E305
+def activate(v, kind):
+    """relu(v) (kind 0), sigmoid(v) (1) or tanh(v) (2)"""
+    if kind == 0:
+        return ZERO if v <= ZERO else v
+    if kind == 1:
+        return sigmoid_scalar_gpu(v)
+    return math.tanh(v)
+activate_gpu = cuda.jit(device=True)(activate)  # noqa: E305
+
+
+def bias_activation(out, x, b, kind):
+    """for i in range(out.size): out[i] = act(x[i] + b[i % b.size])
+    (x + b then the activation, in one pass: kernels/fusion.py; act by ``activate``)"""
+    first = first_item_gpu()
+    n = b.size
+    v = cuda.local.array(ITEMS, float32)
+    for j in range(ITEMS):                       # the loads first: ITEMS in flight at once
+        i = first + j * THREADS
+        v[j] = load_gpu(x, i) + load_gpu(b, i % n)
+    for j in range(ITEMS):
+        i = first + j * THREADS
+        if i < out.size:
+            out[i] = activate_gpu(v[j], kind)
+bias_activation_gpu = gpu_kernel(bias_activation)  # noqa: E305
 
 
 def gru_output(c_out, h_out, c_pre, b_c, u, h_prev, rows, units):
@@ -1347,6 +1365,28 @@ def cuda_apply_adam(ctx, beta1_power, beta2_power, lr, beta1, beta2, epsilon, gr
     return var
 
 
+_ACTIVATION_KINDS = {"Relu": 0, "Sigmoid": 1, "Tanh": 2}
+
+
+def bias_then(kind, x, b):
+    """act(x + b) for x [..., n] and b [n] in one kernel (``bias_activation``)."""
+    out = empty(x.shape)
+    if out.size:
+        bias_activation_gpu[items_blocks(out.size), THREADS](flat(out), flat(x), flat(b), kind)
+    return out
+
+
+def fused_bias_activation(activation):
+    """The fused kernel for x + b followed by ``activation`` ("Relu", "Sigmoid", "Tanh"):
+    a function (x, b) -> act(x + b) on device arrays (kernels/fusion.py uses it)."""
+    kind = _ACTIVATION_KINDS[activation]
+
+    def kernel(x, b):
+        return bias_then(kind, x, b)
+    kernel.__name__ = "cuda_bias_" + activation.lower()
+    return kernel
+
+
 def _units_launch(rows, units):
     return blocks_for(rows * units), THREADS
 
@@ -1395,11 +1435,7 @@ def cuda_gru_block_cell(x, h_prev, w_ru, w_c, b_ru, b_c):
     """r, u = sigmoid([x, h_prev] @ w_ru + b_ru); c = tanh([x, r h_prev] @ w_c + b_c);
     h = u h_prev + (1 - u) c"""
     rows, units = tuple(h_prev.shape)
-    ru_pre = matmul(concat_columns_of(x, h_prev), w_ru)
-    ru = empty(ru_pre.shape)
-    if ru.size:
-        bias_sigmoid_gpu[blocks_for(ru.size), THREADS](flat(ru), flat(ru_pre), flat(b_ru),
-                                                       rows, 2 * units)
+    ru = bias_then(1, matmul(concat_columns_of(x, h_prev), w_ru), b_ru)
     r, u = split_columns_of(ru, units)
     c_pre = matmul(concat_columns_of(x, cuda_mul(r, h_prev)), w_c)
     c, h = empty((rows, units)), empty((rows, units))

@@ -65,6 +65,10 @@ class Placer:
         self._cuda = numba_cuda
         return found[0], ""
 
+    def gpu_kernels(self):
+        """The numba_cuda module when this session uses a GPU, else None."""
+        return self._cuda
+
     # --- rules 1-4 ---------------------------------------------------------------------
     def place(self, ops):
         """Decide the device of every op in ``ops`` not placed yet (raises the placement

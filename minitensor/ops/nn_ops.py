@@ -47,8 +47,10 @@ def _relu(x):
 
 @register_gradient("Relu")
 def _relu_grad(op, grad):
-    """d relu(x)/dx = 1 where x > 0, else 0"""
-    return _relu_grad_op("ReluGrad", grad, op.inputs[0])
+    """d relu(x)/dx = 1 where x > 0, else 0 -- read off the output (relu(x) > 0 exactly where
+    x > 0), as TF does: then nothing but the Relu needs x, and x + b -> relu can run as one
+    fused kernel (minitensor/kernels/fusion.py)"""
+    return _relu_grad_op("ReluGrad", grad, op.outputs[0])
 
 
 def _relu_grad_op(op_type, grad, features):

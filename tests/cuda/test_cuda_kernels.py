@@ -393,3 +393,19 @@ def test_gru_block_cell_and_its_gradient(rows, n, units):
                                                                  b_c)
     grads = [normal(rows, units) for _ in range(4)]
     check("GRUBlockCellGrad", [x, h_prev, w_ru, w_c, r, u, c] + grads, rtol=1e-4, atol=1e-5)
+
+
+# --- x + b and an activation, fused (kernels/fusion.py) -----------------------------------
+
+@pytest.mark.parametrize("activation,numpy_twin", [
+    ("Relu", lambda v: np.maximum(v, 0)),
+    ("Sigmoid", lambda v: 1 / (1 + np.exp(-v))),
+    ("Tanh", np.tanh),
+])
+@pytest.mark.parametrize("shape", [(17, 33), (1, 1), (3, 4, 5)])
+def test_fused_bias_activation(activation, numpy_twin, shape):
+    x, b = normal(*shape, scale=3.0), normal(shape[-1])
+    kernel = numba_cuda.fused_bias_activation(activation)
+    got = kernel(numba_cuda.to_device(x), numba_cuda.to_device(b)).copy_to_host()
+    np.testing.assert_allclose(got, numpy_twin((x + b).astype(np.float64)), rtol=1e-5,
+                               atol=1e-6)

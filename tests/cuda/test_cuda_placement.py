@@ -334,3 +334,16 @@ def test_device_lists_show_the_gpu():
     assert listed[1].memory_limit == devices[1].memory_limit // 2
     with tf.Session(config=cpu_config()) as sess:
         assert [d.name for d in sess.list_devices()] == ["/device:CPU:0"]
+
+
+def test_bias_and_activation_are_fused_on_the_gpu_too(capsys):
+    x, y, loss, train, weights = mlp()
+    rng = np.random.default_rng(5)
+    data = {x: rng.standard_normal((4, 5)).astype(np.float32),
+            y: np.eye(3, dtype=np.float32)[rng.integers(0, 3, 4)]}
+    with tf.Session(config=tf.ConfigProto(log_device_placement=True)) as sess:
+        sess.run(tf.global_variables_initializer())
+        sess.run(train, data)
+    log = capsys.readouterr().out
+    assert re.search(r"fused add(_\d+)? \+ Relu(_\d+)?: one kernel \(x \+ b, then Relu\) on "
+                     r"/device:GPU:0", log), log

@@ -48,7 +48,7 @@ KERNELS = {
     "concat_columns": (A, A, A, I64, I64, I64), "split_columns": (A, A, A, I64, I64, I64),
     "lstm_gates": (A,) * 10 + (I64, I64, F32, F32),
     "lstm_gates_grad": (A,) * 16 + (I64, I64, F32),
-    "bias_sigmoid": (A, A, A, I64, I64), "gru_output": (A,) * 6 + (I64, I64),
+    "bias_activation": (A, A, A, I64), "gru_output": (A,) * 6 + (I64, I64),
     "gru_output_grad": (A,) * 9 + (I64, I64), "gru_gates_grad": (A,) * 8 + (I64,) * 3,
     "gru_input_grads": (A,) * 4 + (I64,) * 3,
 }
@@ -85,7 +85,7 @@ pytestmark = pytest.mark.skipif(
 def test_every_kernel_is_in_the_table():
     jitted = {name[:-4] for name in dir(k) if name.endswith("_gpu")}
     device_functions = {"sigmoid_scalar", "broadcast_offset", "store_inside", "first_item",
-                        "load"}
+                        "load", "activate"}
     assert jitted - device_functions == set(KERNELS)
 
 
