@@ -2,7 +2,11 @@
 seconds per epoch for minitensor, a hand-written NumPy forward/backward of the same network,
 and PyTorch CPU when it is installed -- in one run, back to back, with ratios.
 
-    python bench/mlp_mnist.py [--epochs 3] [--mnist-dir ../shared/data/mnist] [--kernels auto]
+    python bench/mlp_mnist.py [--epochs 3] [--mnist-dir ../shared/data/mnist] [--kernels both]
+
+``--kernels both`` (the default) runs minitensor twice, with its fast (Numba) kernels and
+with the NumPy reference kernels, and prints the ratio of the two; ``auto`` or
+``reference`` runs one of them.
 
 All implementations start from the same weights and see the same batches, so their test
 accuracies agree closely.  After one warm-up epoch (compile time and first-run plan
@@ -172,7 +176,8 @@ def main(argv=None):
     parser.add_argument("--mnist-dir", default=os.environ.get(
         "MINITENSOR_MNIST_DIR", os.path.join(os.path.dirname(HERE), "..", "shared", "data",
                                              "mnist")))
-    parser.add_argument("--kernels", default="auto", help="auto (fast kernels) or reference")
+    parser.add_argument("--kernels", default="both", choices=["both", "auto", "reference"],
+                        help="both (default), auto (fast kernels) or reference")
     parser.add_argument("--batch", type=int, default=100)
     parser.add_argument("--lr", type=float, default=0.01)
     args = parser.parse_args(argv)
@@ -180,8 +185,9 @@ def main(argv=None):
     x, labels, X_TEST, Y_TEST = load_mnist(args.mnist_dir)
     weights = initial_weights()
     orders = epoch_orders(len(x), args.epochs + 1)
-    impls = [NumpyMLP(weights, x, labels, args.batch, args.lr),
-             MinitensorMLP(weights, x, labels, args.batch, args.lr, args.kernels)]
+    kinds = ["auto", "reference"] if args.kernels == "both" else [args.kernels]
+    impls = [NumpyMLP(weights, x, labels, args.batch, args.lr)]
+    impls += [MinitensorMLP(weights, x, labels, args.batch, args.lr, kind) for kind in kinds]
     try:
         impls.append(TorchMLP(weights, x, labels, args.batch, args.lr))
     except ImportError:
@@ -199,10 +205,15 @@ def main(argv=None):
     for impl in impls:
         warm, timed = times[impl.name][0], times[impl.name][1:]
         med = statistics.median(timed)
-        print("  %-28s %6.3f s/epoch (min %.3f, max %.3f; warm-up epoch %.3f)  test acc %.4f"
+        print("  %-32s %6.3f s/epoch (min %.3f, max %.3f; warm-up epoch %.3f)  test acc %.4f"
               "  ratio to numpy %.2fx" % (impl.name, med, min(timed), max(timed), warm,
                                           impl.accuracy(), med / base))
-    if len(impls) < 3:
+    if len(kinds) == 2:
+        fast, reference = (statistics.median(times["minitensor (%s kernels)" % kind][1:])
+                           for kind in kinds)
+        print("Numba kernels against the reference kernels, same graph: %.2fx faster"
+              % (reference / fast))
+    if not any(impl.name == "pytorch cpu" for impl in impls):
         print("  (PyTorch not installed: pip install torch to add it to the comparison)")
 
 
