@@ -101,13 +101,5 @@ class LSTMBlockFusedCell(RNNCell):
                 "kernel, but %s has shape %s." % (arg_label(inputs), describe(inputs.shape)),
                 hint="give the input placeholder a known last dimension, e.g. "
                      "tf.placeholder(tf.float32, [28, None, 28]).")
-        if self._built:
-            if size != self._input_size:
-                raise self._reused_cell_error(inputs, size)
-            return
-        if self._dtype is None:
-            self._dtype = inputs.dtype.base_dtype
-        self.build(inputs.shape)
-        self._input_size = size
-        self._built = True
+        self._build_once(inputs, size)
 

@@ -228,6 +228,11 @@ class RNNCell:
                                       describe(inputs.shape)),
                 hint="give the input placeholder a known last dimension, e.g. "
                      "tf.placeholder(tf.float32, [None, 28, 28]) rather than [None, None, None].")
+        self._build_once(inputs, size)
+
+    def _build_once(self, inputs, size):
+        """Create the variables on the first call; later calls must bring inputs of the same
+        ``size`` (one cell object is one set of weights)."""
         if self._built:
             if size != self._input_size:
                 raise self._reused_cell_error(inputs, size)

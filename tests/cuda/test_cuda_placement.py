@@ -99,21 +99,28 @@ def mlp(hidden=4, classes=3, features=5, seed=7):
     return x, y, loss, train, [w1, b1, w2, b2]
 
 
-def test_an_mlp_trains_the_same_on_the_gpu_and_on_the_cpu(capsys):
-    x, y, loss, train, weights = mlp()
-    rng = np.random.default_rng(0)
-    data = {x: rng.standard_normal((7, 5)).astype(np.float32),
-            y: np.eye(3, dtype=np.float32)[rng.integers(0, 3, 7)]}
+def train_on_gpu_and_cpu(x, y, loss, train, weights, rows, steps, seed):
+    """Train ``steps`` steps on the GPU (placement logged) and on the CPU from the same
+    start; check losses and weights agree; return the GPU session's copy counts."""
+    rng = np.random.default_rng(seed)
+    data = {x: rng.standard_normal((rows, 5)).astype(np.float32),
+            y: np.eye(3, dtype=np.float32)[rng.integers(0, 3, rows)]}
     runs = []
     for config in (tf.ConfigProto(log_device_placement=True), cpu_config()):
         with tf.Session(config=config) as sess:
             sess.run(tf.global_variables_initializer())
-            losses = [sess.run([train, loss], data)[1] for _ in range(2)]
+            losses = [sess.run([train, loss], data)[1] for _ in range(steps)]
             runs.append((losses, sess.run(weights), dict(sess.transfers)))
     (gpu_losses, gpu_weights, transfers), (cpu_losses, cpu_weights, _) = runs
     np.testing.assert_allclose(gpu_losses, cpu_losses, rtol=1e-5)
     for g, c in zip(gpu_weights, cpu_weights):
         np.testing.assert_allclose(g, c, rtol=1e-5, atol=1e-6)
+    return transfers
+
+
+def test_an_mlp_trains_the_same_on_the_gpu_and_on_the_cpu(capsys):
+    x, y, loss, train, weights = mlp()
+    transfers = train_on_gpu_and_cpu(x, y, loss, train, weights, rows=7, steps=2, seed=0)
     log = capsys.readouterr().out
     for op_type in ["MatMul", "BiasAdd", "Relu", "SoftmaxCrossEntropyWithLogits", "ReluGrad",
                     "BiasAddGrad", "SumToShape", "ApplyGradientDescent", "RandomNormal"]:
@@ -254,19 +261,7 @@ def test_an_optimizer_without_a_gpu_kernel_added_later_moves_the_values():
 def test_momentum_and_adam_update_on_the_gpu_like_on_the_cpu(make_optimizer, update, capsys):
     x, y, loss, _, weights = mlp()
     train = make_optimizer().minimize(loss)
-    rng = np.random.default_rng(3)
-    data = {x: rng.standard_normal((6, 5)).astype(np.float32),
-            y: np.eye(3, dtype=np.float32)[rng.integers(0, 3, 6)]}
-    runs = []
-    for config in (tf.ConfigProto(log_device_placement=True), cpu_config()):
-        with tf.Session(config=config) as sess:
-            sess.run(tf.global_variables_initializer())
-            losses = [sess.run([train, loss], data)[1] for _ in range(3)]
-            runs.append((losses, sess.run(weights), dict(sess.transfers)))
-    (gpu_losses, gpu_weights, transfers), (cpu_losses, cpu_weights, _) = runs
-    np.testing.assert_allclose(gpu_losses, cpu_losses, rtol=1e-5)
-    for g, c in zip(gpu_weights, cpu_weights):
-        np.testing.assert_allclose(g, c, rtol=1e-5, atol=1e-6)
+    transfers = train_on_gpu_and_cpu(x, y, loss, train, weights, rows=6, steps=3, seed=3)
     assert re.search(r": \(%s\)%s" % (update, GPU_LINE), capsys.readouterr().out)
     assert transfers.get("variable", 0) == 0          # slots and variables stay on the GPU
 
