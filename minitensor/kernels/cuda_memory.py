@@ -18,6 +18,11 @@ When the driver says the GPU is out of memory, the free blocks are handed back t
 and the allocation is tried once more.  ``MINITENSOR_CUDA_POOL=0`` switches the pool off
 (Numba's own allocator is used); ``pool_stats()`` says how many allocations were reused.
 
+``ConfigProto(gpu_options=GPUOptions(per_process_gpu_memory_fraction=0.3))`` caps what the
+pool takes from the driver (in use and cached) at that fraction of the GPU's memory, as in
+TF: past it, the cache is handed back, and if that is not enough, the op that asked gets a
+``ResourceExhaustedError`` saying how much was asked, taken and allowed.
+
 The plugin must be installed before Numba creates its CUDA context (the first GPU call);
 ``devices.py`` does that when it first looks for a GPU.  Numba's simulator has no memory
 manager, so there this module does nothing.
@@ -48,6 +53,7 @@ def _manager_class():
             self.in_use = {}                # key -> Numba's pointer object (keeps it alive)
             self.stats = collections.Counter()
             self.cached_bytes = 0
+            self.driver_bytes = 0             # taken from the driver: in use + cached
             self._keys = itertools.count()
 
         def memalloc(self, size):
@@ -83,15 +89,23 @@ def _manager_class():
             return give_back
 
         def _allocate(self, size):
-            """A new block from the driver; when the GPU is full, free the cache and retry."""
+            """A new block from the driver; when the GPU (or this process's share of it) is
+            full, free the cache and retry."""
+            limit = _LIMIT[0]
+            if limit is not None and self.driver_bytes + size > limit[0]:
+                self.release_cached()
+                if self.driver_bytes + size > limit[0]:
+                    raise _over_the_limit(size, self.driver_bytes, *limit)
             try:
-                return self._driver_alloc(size)
+                pointer = self._driver_alloc(size)
             except cuda_driver.CudaAPIError as e:
                 if e.code != cuda_driver.binding.CUresult.CUDA_ERROR_OUT_OF_MEMORY:
                     raise
                 self.release_cached()
                 self.deallocations.clear()
-                return self._driver_alloc(size)
+                pointer = self._driver_alloc(size)
+            self.driver_bytes += size
+            return pointer
 
         def release_cached(self):
             """Hand every free block back to the driver."""
@@ -99,6 +113,7 @@ def _manager_class():
                 while blocks:
                     self._driver_free(blocks.pop())
                     self.stats["released"] += 1
+                    self.driver_bytes -= size
             self.cached_bytes = 0
 
         def reset(self):
@@ -122,6 +137,34 @@ def _manager_class():
 
 
 _installed = []
+_LIMIT = [None]        # (bytes, fraction, total bytes) from per_process_gpu_memory_fraction
+
+
+def set_memory_fraction(fraction, total_bytes):
+    """Cap the pool at ``fraction`` of the GPU's ``total_bytes`` (0 or None: no cap).  One
+    cap per process, as TF's ``per_process_gpu_memory_fraction``: the last session sets it."""
+    if not fraction:
+        _LIMIT[0] = None
+    else:
+        _LIMIT[0] = (int(fraction * total_bytes), float(fraction), int(total_bytes))
+
+
+def _gib(n):
+    """1536 -> '1.5 KiB', 3 * 2**30 -> '3.0 GiB'"""
+    for unit, scale in (("GiB", 2 ** 30), ("MiB", 2 ** 20), ("KiB", 2 ** 10)):
+        if n >= scale:
+            return "%.1f %s" % (n / float(scale), unit)
+    return "%d bytes" % n
+
+
+def _over_the_limit(size, taken, limit, fraction, total):
+    from ..framework.errors import ResourceExhaustedError
+    return ResourceExhaustedError(
+        "Out of GPU memory for this process: per_process_gpu_memory_fraction=%g allows %s of "
+        "the GPU's %s; %s is taken and %s more was asked for."
+        % (fraction, _gib(limit), _gib(total), _gib(taken), _gib(size)),
+        hint="use a smaller batch, or raise gpu_options.per_process_gpu_memory_fraction "
+             "(or leave it at 0: no cap).")
 
 
 def install():
@@ -151,4 +194,5 @@ def pool_stats():
     manager = cuda.current_context().memory_manager
     if not hasattr(manager, "free_blocks"):
         return None
-    return dict(manager.stats, cached_bytes=manager.cached_bytes)
+    return dict(manager.stats, cached_bytes=manager.cached_bytes,
+                driver_bytes=manager.driver_bytes)

@@ -63,6 +63,11 @@ class Placer:
             return None, reason
         from . import numba_cuda          # imports numba.cuda and registers the CUDA kernels
         self._cuda = numba_cuda
+        fraction = getattr(self.config.gpu_options, "per_process_gpu_memory_fraction", 0.0)
+        if fraction and not devices.simulator_on():
+            from numba import cuda
+            from .cuda_memory import set_memory_fraction
+            set_memory_fraction(fraction, cuda.current_context().get_memory_info().total)
         return found[0], ""
 
     def gpu_kernels(self):

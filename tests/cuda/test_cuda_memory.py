@@ -76,3 +76,36 @@ def test_when_the_gpu_is_full_the_cache_goes_back_to_the_driver_and_it_retries()
     c = pool.memalloc(8192)                        # the driver is full: release, retry
     assert pool.freed == [1001] and pool.stats["released"] == 1
     assert pool.cached_bytes == 0 and c.size == 8192 and a.size == 512
+
+
+@pytest.fixture
+def fraction_of_a_pretend_gpu():
+    """per_process_gpu_memory_fraction=0.25 of a 40 KiB GPU: 10 KiB for this process."""
+    cuda_memory.set_memory_fraction(0.25, 40 * 1024)
+    yield
+    cuda_memory.set_memory_fraction(None, 0)
+
+
+def test_the_memory_fraction_caps_what_the_pool_takes(fraction_of_a_pretend_gpu):
+    from minitensor.framework.errors import ResourceExhaustedError
+    pool = FakeDriverPool()
+    held = [pool.memalloc(4096), pool.memalloc(4096)]           # 8 KiB of 10
+    assert pool.driver_bytes == 8192
+    with pytest.raises(ResourceExhaustedError) as caught:
+        pool.memalloc(4096)                                       # 12 KiB > 10
+    assert str(caught.value).startswith(
+        "Out of GPU memory for this process: per_process_gpu_memory_fraction=0.25 allows "
+        "10.0 KiB of the GPU's 40.0 KiB; 8.0 KiB is taken and 4.0 KiB more was asked for.\n"
+        "  Fix: use a smaller batch")
+    assert pool.driver_bytes == 8192 and len(held) == 2
+
+
+def test_at_the_cap_the_cache_goes_back_to_the_driver_first(fraction_of_a_pretend_gpu):
+    pool = FakeDriverPool()
+    kept = pool.memalloc(4096)
+    dropped = pool.memalloc(4096)
+    del dropped
+    gc.collect()                                                  # 4 KiB cached, 8 KiB taken
+    bigger = pool.memalloc(6144)                                  # 14 > 10: release, then 10
+    assert pool.freed and pool.driver_bytes == 4096 + 6144
+    assert kept.size == 4096 and bigger.size == 6144
