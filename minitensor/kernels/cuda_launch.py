@@ -29,9 +29,12 @@ Numba's simulator every launch goes through Numba.
 import ctypes
 import functools
 import os
+import time
 
 from numba import cuda, types
 from numba.cuda.errors import normalize_kernel_dimensions
+
+from .jit import _announce_first_compile
 
 
 def _mode():
@@ -65,9 +68,21 @@ class gpu_kernel:  # noqa: N801  (used like a decorator: ``relu_gpu = gpu_kernel
                 return self.compiled.launch(args, grid, block, self.stream, 0)
             except TypeError:         # another numba-cuda: launch as Numba does, from now on
                 self.compiled = False
-        self.dispatcher[grid, block](*args)
         if self.compiled is None:
+            start = time.perf_counter()
+            self.dispatcher[grid, block](*args)
+            self._announce_if_compiled(time.perf_counter() - start)
             self._remember_compiled()
+        else:
+            self.dispatcher[grid, block](*args)
+
+    def _announce_if_compiled(self, seconds):
+        """The first GPU kernel compiled (not loaded from Numba's on-disk cache) in this
+        process says so, like the CPU kernels (kernels/jit.py): the first training step on a
+        GPU compiles ~40 kernels, a few seconds in all."""
+        misses = getattr(self.dispatcher, "_cache_misses", None)   # absent in the simulator
+        if misses:
+            _announce_first_compile("the GPU kernel " + self.py_func.__name__, seconds)
 
     def _remember_compiled(self):
         overloads = getattr(self.dispatcher, "overloads", None)   # None in the simulator

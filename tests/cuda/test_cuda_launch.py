@@ -64,3 +64,31 @@ def test_argument_kinds_it_does_not_pack_keep_numbas_launch():
     assert cuda_launch.packers_for([types.float64]) is None
     assert cuda_launch.packers_for([types.complex64]) is None
     assert cuda_launch.packers_for([types.Array(types.float32, 2, "F")]) is None
+
+
+class _CompilingDispatcher:
+    """Stands in for Numba's dispatcher: 'compiles' on the first launch."""
+
+    def __init__(self):
+        self._cache_misses = {}
+        self.launches = 0
+
+    def __getitem__(self, launch):
+        def run(*args):
+            self.launches += 1
+            self._cache_misses[("sig",)] = 1
+        return run
+
+
+def test_the_first_compiled_gpu_kernel_says_so_once(capsys, monkeypatch):
+    from minitensor.kernels import jit, numba_cuda
+    monkeypatch.setattr(jit, "_announced", [])
+    monkeypatch.delenv("MINITENSOR_QUIET_JIT", raising=False)
+    kernel = cuda_launch.gpu_kernel(numba_cuda.fill)
+    kernel.dispatcher = _CompilingDispatcher()
+    kernel[1, 32]("out", 0.0)
+    kernel[1, 32]("out", 0.0)
+    err = capsys.readouterr().err
+    assert err.count("minitensor: compiling kernels") == 1
+    assert "the GPU kernel fill took" in err
+    assert kernel.dispatcher.launches == 2
