@@ -28,9 +28,8 @@ KERNELS = (    # (name, outputs per thread along each axis, k step): what numba_
 )
 
 
-def source(name="matmul_tiled_8x8", r=8, tile_k=8, prefetch=True, unroll=True):
-    """One kernel's source text (``prefetch``/``unroll`` off: the variants it was timed
-    against)."""
+def source(name="matmul_tiled_8x8", r=8, tile_k=8):
+    """One kernel's source text: ``r`` x ``r`` outputs per thread, k in steps of ``tile_k``."""
     tile = 16 * r
     lines = []
     w = lines.append
@@ -42,14 +41,12 @@ def source(name="matmul_tiled_8x8", r=8, tile_k=8, prefetch=True, unroll=True):
     w('        for p0 in range(k_begin, k_end, %d):' % tile_k)
     w('            copy A[tile rows, p0:p0+%d] and B[p0:p0+%d, tile columns] into shared memory'
       % (tile_k, tile_k))
-    if prefetch:
-        w('            (loaded into registers during the previous step, so that the wait for')
-        w('            global memory hides behind the multiply-adds)')
+    w('            (loaded into registers during the previous step, so that the wait for')
+    w('            global memory hides behind the multiply-adds)')
     w('            for p in range(%d):   thread (tx, ty) updates its %d outputs' % (tile_k, r * r))
     w('                C[ty + 16u, tx + 16v] += A[ty + 16u, p] * B[p, tx + 16v]   (u, v < %d)' % r)
-    if unroll:
-        w('            (written out %d times: with p a constant, each read of shared memory is' % tile_k)
-        w('            one instruction; in a loop Numba adds index arithmetic to each)')
+    w('            (written out %d times: with p a constant, each read of shared memory is' % tile_k)
+    w('            one instruction; in a loop Numba adds index arithmetic to each)')
     w('        write the outputs (those inside the matrix)')
     w('')
     w('    Written by tools/gen_matmul.py, which says why; ``matmul_tiled`` is the one to read."""')
@@ -67,31 +64,10 @@ def source(name="matmul_tiled_8x8", r=8, tile_k=8, prefetch=True, unroll=True):
     w('    out = cuda.blockIdx.z * m * n')
     for u in range(r):
         w('    ' + ' = '.join('c%d%d' % (u, v) for v in range(r)) + ' = ZERO')
-    if prefetch:
-        _prefetching_loads(w, tile, tile_k)
-    else:
-        w('    for p0 in range(k_begin, k_end, %d):' % tile_k)
-        w('        for e in range(thread, %d, BLOCK * BLOCK):' % (tile * tile_k))
-        w('            r = e // %d' % tile_k)
-        w('            p = e %% %d' % tile_k)
-        w('            if row0 + r < m and p0 + p < k_end:')
-        w('                tile_a[r, p] = a[(row0 + r) * a_row_stride + (p0 + p) * a_k_stride]')
-        w('            else:')
-        w('                tile_a[r, p] = ZERO')
-        w('            p = e // %d' % tile)
-        w('            j = e %% %d' % tile)
-        w('            if p0 + p < k_end and col0 + j < n:')
-        w('                tile_b[p, j] = b[(p0 + p) * b_k_stride + (col0 + j) * b_col_stride]')
-        w('            else:')
-        w('                tile_b[p, j] = ZERO')
-        w('        cuda.syncthreads()')
-    if unroll:
-        for p in range(tile_k):
-            w('        # p = %d' % p)
-            _multiply_adds(w, '        ', str(p), r)
-    else:
-        w('        for p in range(%d):' % tile_k)
-        _multiply_adds(w, '            ', 'p', r)
+    _prefetching_loads(w, tile, tile_k)
+    for p in range(tile_k):
+        w('        # p = %d' % p)
+        _multiply_adds(w, '        ', str(p), r)
     w('        cuda.syncthreads()')
     w('    r0 = row0 + ty')
     w('    j0 = col0 + tx')

@@ -100,7 +100,7 @@ class gpu_kernel:  # noqa: N801  (used like a decorator: ``relu_gpu = gpu_kernel
         config = self.configs.get((grid, block))
         if config is None:
             config = self.configs[(grid, block)] = _launch_config(
-                *normalize_kernel_dimensions(grid, block), self.compiled)
+                *normalize_kernel_dimensions(grid, block))
         handle, packers, launch = self.direct
         params = []
         for pack, value in zip(packers, args):
@@ -175,7 +175,7 @@ def _direct_launcher(compiled):
     return handle, packers, launch
 
 
-def _launch_config(grid, block, compiled):
+def _launch_config(grid, block):
     from cuda.core import LaunchConfig
     try:
         return LaunchConfig(grid=grid, block=block, shmem_size=0, is_cooperative=False)

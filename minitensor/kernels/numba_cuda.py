@@ -34,6 +34,7 @@ from numba import cuda
 from ..framework import dtypes
 from ..framework.errors import InvalidArgumentError
 from ..framework.registry import get_op_def, register_kernel
+from ..train.update_util import ref_values
 from .cuda_launch import gpu_kernel
 
 if "NUMBA_CUDA_LOW_OCCUPANCY_WARNINGS" not in os.environ:
@@ -840,7 +841,7 @@ def empty(shape):
     here without Numba looking up the current CUDA context again each time (~30 us a call
     on an H200, for dozens of arrays per training step)."""
     shape = tuple(int(d) for d in shape)
-    size = int(np.prod(shape, dtype=np.int64))
+    size = math.prod(shape)
     if size == 0 or _SIMULATED:
         return cuda.device_array(shape, dtype=np.float32)
     return _DeviceNDArray(shape, _c_strides(shape), _FLOAT32,
@@ -1317,10 +1318,8 @@ def cuda_matmul(a, b, transpose_a, transpose_b):
 @register_kernel("ApplyGradientDescent", "cuda")
 def cuda_apply_gradient_descent(ctx, alpha, delta):
     """var -= alpha * delta (in place, on the GPU)"""
-    var = device_state(ctx, ctx.key)
-    if tuple(var.shape) != tuple(delta.shape):
-        raise ValueError("the variable has shape %s but its gradient has shape %s"
-                         % (tuple(var.shape), tuple(delta.shape)))
+    var, = device_refs(ctx, 1)
+    _check_update(var, delta)
     if var.size:
         sgd_update_gpu[blocks_for(var.size), THREADS](flat(var), flat(alpha), flat(delta))
     return var
@@ -1329,11 +1328,8 @@ def cuda_apply_gradient_descent(ctx, alpha, delta):
 def device_refs(ctx, count):
     """The GPU arrays of an update op's first ``count`` reference inputs: the variable, then
     its slots (momentum, running averages), each copied up once if still on the host."""
-    names = [ctx.op.inputs[i].op.name for i in range(count)]
-    missing = [name for name in names if name not in ctx.state]
-    if missing:
-        raise ctx.session._uninitialized_error(missing)
-    return [device_state(ctx, name) for name in names]
+    ref_values(ctx, count)                     # says which slot is uninitialized, if one is
+    return [device_state(ctx, ctx.op.inputs[i].op.name) for i in range(count)]
 
 
 def _check_update(var, grad):

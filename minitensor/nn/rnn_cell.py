@@ -27,7 +27,7 @@ LSTM and GRU cells run one fused op per step (``ops/rnn_ops.py``) unless built w
 import collections
 import warnings
 
-from ..framework.errors import GraphMismatchError, ShapeError, format_site
+from ..framework.errors import GraphMismatchError, InvalidArgumentError, ShapeError, format_site
 from ..framework.graph import get_default_graph
 from ..framework.shapes import TensorShape, describe
 from ..framework.tensor import Tensor
@@ -797,10 +797,10 @@ def _depth(size):
 def _variational_dtype(dtype):
     from ..framework import dtypes
     if dtype is None:
-        raise ValueError(
+        raise InvalidArgumentError(
             "DropoutWrapper(variational_recurrent=True) needs dtype=..., the dtype of the "
             "dropout masks it makes once for all time steps (the dtype of the RNN's inputs and "
-            "state).\n  Fix: DropoutWrapper(cell, ..., variational_recurrent=True, "
+            "state).", hint="DropoutWrapper(cell, ..., variational_recurrent=True, "
             "dtype=tf.float32).")
     return dtypes.as_dtype(dtype).base_dtype
 
@@ -813,10 +813,11 @@ def _variational_input_depth(input_size):
         depth = getattr(depth, "value", depth)
         if depth is not None and int(depth) > 0:
             return int(depth)
-    raise ValueError(
+    raise InvalidArgumentError(
         "DropoutWrapper(variational_recurrent=True) with input dropout draws one input mask "
         "of shape [1, input_size] for all time steps, so it needs input_size=... (the depth "
-        "of one time step's input), but got input_size=%r.\n  Fix: pass the last dimension "
-        "of the inputs, e.g. DropoutWrapper(cell, input_keep_prob=0.5, "
-        "variational_recurrent=True, input_size=28, dtype=tf.float32) for inputs of shape "
-        "[batch, time, 28]; or leave input_keep_prob=1.0." % (input_size,))
+        "of one time step's input), but got input_size=%r." % (input_size,),
+        hint="pass the last dimension of the inputs, e.g. DropoutWrapper(cell, "
+             "input_keep_prob=0.5, variational_recurrent=True, input_size=28, "
+             "dtype=tf.float32) for inputs of shape [batch, time, 28]; or leave "
+             "input_keep_prob=1.0.")
