@@ -13,6 +13,10 @@ The minitensor graphs (the same graph for both kernel sets, so their ratio compa
     cells     static_rnn of BasicLSTMCell: one fused LSTMBlockCell op per step
     _simple   static_rnn of BasicLSTMCell(fused=False): each step gate by gate
 
+With both kernel sets and the ``cells`` graph, the run also times the ``cells`` graph's
+matrix products alone (the same BLAS calls on the same shapes, taking turns with the
+others) and splits a ``cells`` step into those and the rest: the part the kernels decide.
+
 Every implementation starts from the same weights (TF's BasicLSTMCell layout: one kernel
 [x, h] -> [i, j, f, o], forget bias 1) and trains on the same batches, so their losses after
 the run agree to float32 rounding; they are printed as a check.  After ``--warmup`` steps
@@ -146,6 +150,32 @@ def numpy_runner(weights, batches, args):
     return Runner("numpy (hand-written)", batches, model.step, model.loss)
 
 
+def products_runner(weights, batches, args):
+    """Only the matrix products of the per-step graph ("cells"), on the same shapes: per
+    step [x, h] @ kernel forward, then d_gates @ kernel^T and [x, h]^T @ d_gates backward,
+    and the output layer's three.  Both kernel sets hand these to the same BLAS, so this is
+    the part of a "cells" step that the Numba kernels cannot make faster."""
+    rng = np.random.default_rng(3)
+    kernel, w_out = weights["kernel"], weights["w_out"]
+    batch = len(batches[0][0])
+    xh = rng.random((N_STEPS, batch, N_INPUTS + N_UNITS), dtype=np.float32)
+    d_gates = rng.random((N_STEPS, batch, 4 * N_UNITS), dtype=np.float32)
+    h = rng.random((batch, N_UNITS), dtype=np.float32)
+    d_logits = rng.random((batch, N_CLASSES), dtype=np.float32)
+
+    def step(xb, _):
+        for t in range(N_STEPS):
+            np.concatenate([xb[:, t], xh[t, :, N_INPUTS:]], axis=1) @ kernel
+        h @ w_out, h.T @ d_logits, d_logits @ w_out.T
+        for t in reversed(range(N_STEPS)):
+            xh[t].T @ d_gates[t], d_gates[t] @ kernel.T
+
+    return Runner(PRODUCTS, batches, step, lambda xb, yb: float("nan"))
+
+
+PRODUCTS = "cells' matrix products alone"
+
+
 # --- minitensor ---------------------------------------------------------------------------
 
 GRAPHS = {
@@ -262,6 +292,8 @@ def main(argv=None):
     batches = load_batches(args.mnist_dir, n_batches=100, batch=args.batch)
     weights = initial_weights()
     runners = [numpy_runner(weights, batches, args)]
+    if "cells" in graphs and len(kernel_sets) == 2:
+        runners.append(products_runner(weights, batches, args))
     for graph in graphs:
         for kernels in kernel_sets:
             runners.append(minitensor_runner(weights, batches, args, graph, kernels))
@@ -289,10 +321,11 @@ def main(argv=None):
     for r in runners:
         med = statistics.median(r.times)
         print("  %-34s %7.3f s per %d steps (%6.1f ms/step; min %.3f, max %.3f; warm-up %.2f s)"
-              "  ratio to numpy %.2fx (of the minima %.2fx)  loss after %d steps %.5f"
+              "  ratio to numpy %.2fx (of the minima %.2fx)  %s"
               % (r.name, med, args.steps, 1000 * med / args.steps, min(r.times),
-                 max(r.times), warm[r.name], med / base, min(r.times) / base_min, total,
-                 final[r.name]))
+                 max(r.times), warm[r.name], med / base, min(r.times) / base_min,
+                 "(no model)" if r.name == PRODUCTS else
+                 "loss after %d steps %.5f" % (total, final[r.name])))
     if len(kernel_sets) == 2:
         by_name = {r.name: r for r in runners}
         print("Numba kernels against the reference kernels, same graph (reference time / Numba "
@@ -302,6 +335,16 @@ def main(argv=None):
             print("  %-10s %.2fx (of the minima %.2fx)   %s"
                   % (graph, statistics.median(ref.times) / statistics.median(fast.times),
                      min(ref.times) / min(fast.times), GRAPHS[graph]))
+        if "cells" in graphs:
+            products = statistics.median(by_name[PRODUCTS].times)
+            fast, ref = (statistics.median(by_name["minitensor cells, %s" % k].times)
+                         for k in ("numba", "reference"))
+            print("  cells: of a step, the matrix products alone (the same BLAS calls for both "
+                  "kernel sets) take %.1f ms;\n    the rest: Numba %.1f ms, reference %.1f ms "
+                  "(%.2fx); with the rest free, reference / products would be %.2fx"
+                  % (1000 * products / args.steps, 1000 * (fast - products) / args.steps,
+                     1000 * (ref - products) / args.steps,
+                     (ref - products) / max(fast - products, 1e-9), ref / products))
     if not have_torch and not args.no_torch:
         print("  (PyTorch not installed: pip install torch to add it to the comparison)")
 
