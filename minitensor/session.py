@@ -29,6 +29,7 @@ from .framework.operation import Operation
 from .framework.registry import KernelContext, get_op_def
 from .framework.shapes import describe
 from .framework.tensor import Tensor
+from . import tracing
 from .kernels import fusion, threads
 from .kernels.placement import Placer
 
@@ -66,16 +67,28 @@ class ConfigProto:
 
 
 class RunOptions:
-    FULL_TRACE = 3
+    """``sess.run(..., options=RunOptions(trace_level=RunOptions.FULL_TRACE),
+    run_metadata=meta)`` times every op of that run into ``meta.step_stats`` (tracing.py).
+    Any level above NO_TRACE traces everything minitensor can: the op times."""
     NO_TRACE = 0
+    SOFTWARE_TRACE = 1
+    HARDWARE_TRACE = 2
+    FULL_TRACE = 3
 
-    def __init__(self, trace_level=0):
+    def __init__(self, trace_level=0, timeout_in_ms=0, output_partition_graphs=False):
         self.trace_level = trace_level
+        self.timeout_in_ms = timeout_in_ms
+        self.output_partition_graphs = output_partition_graphs
 
 
 class RunMetadata:
+    """Filled by a traced run: ``step_stats`` (tracing.StepStats: per device, per op, when it
+    started and how long it took); ``partition_graphs`` stays empty (one process, one
+    graph)."""
+
     def __init__(self):
-        self.step_stats = None
+        self.step_stats = tracing.StepStats()
+        self.partition_graphs = []
 
 
 # =========================================================================
@@ -199,6 +212,8 @@ class _Plan:
         self.copy_fetch = copy_fetch
         self.reads_vars = reads_vars
         self.ops = ops
+        self.slot_names = {}          # slot -> tensor name (labels of a traced run's copies)
+        self.fused = {}               # activation op -> the add op fused into its step
 
 
 def _kernel_kind_default():
@@ -290,15 +305,18 @@ class Session(BaseSession):
             raise errors.SessionClosedError(
                 "Attempted to use a closed Session.",
                 hint="run inside the `with tf.Session() as sess:` block, or create a new session.")
+        trace = None
+        if options is not None and getattr(options, "trace_level", 0) and run_metadata is not None:
+            trace = run_metadata              # filled by _execute
         try:
-            return self._run(fetches, feed_dict)
+            return self._run(fetches, feed_dict, trace)
         except errors.MinitensorError as e:
             # The message says everything; drop the engine's internal frames so the
             # traceback ends at the learner's own sess.run line.
             raise e.with_traceback(None) from (e.__cause__ if isinstance(
                 e.__cause__, errors.MinitensorError) else None)
 
-    def _run(self, fetches, feed_dict):
+    def _run(self, fetches, feed_dict, trace=None):
         graph = self._graph
         # 1. fetches -> unique graph elements
         if isinstance(fetches, (Tensor, Operation)) and fetches.graph is graph:
@@ -314,7 +332,7 @@ class Session(BaseSession):
             plan = self._plans[key] = self._build_plan(elements, feeds)
         self._watch_graph_growth()
         # 3. run
-        values = self._execute(plan, feeds)
+        values = self._execute(plan, feeds, trace)
         results = []
         for slot, copy in zip(plan.fetch_slots, plan.copy_fetch):
             if slot is None:
@@ -326,7 +344,9 @@ class Session(BaseSession):
                 results.append(_as_result(value))
         return _rebuild(template, results)
 
-    def _execute(self, plan, feeds):
+    def _execute(self, plan, feeds, trace=None):
+        """Run the plan's steps over a fresh list of values.  With ``trace`` (a RunMetadata),
+        the same steps run one by one with the clock read around each (tracing.py)."""
         state = self._variable_values
         if plan.reads_vars:
             missing = [name for name in plan.reads_vars if name not in state]
@@ -338,15 +358,23 @@ class Session(BaseSession):
         step = None
         with np.errstate(all="ignore"):
             try:
-                for step in plan.steps:
-                    kernel, ins, out, _op = step
-                    if out.__class__ is int:
-                        values[out] = kernel(*[values[i] for i in ins])
-                    elif out:
-                        for slot, value in zip(out, kernel(*[values[i] for i in ins])):
-                            values[slot] = value
-                    else:
-                        kernel(*[values[i] for i in ins])
+                if trace is None:
+                    for step in plan.steps:
+                        kernel, ins, out, _op = step
+                        if out.__class__ is int:
+                            values[out] = kernel(*[values[i] for i in ins])
+                        elif out:
+                            for slot, value in zip(out, kernel(*[values[i] for i in ins])):
+                                values[slot] = value
+                        else:
+                            kernel(*[values[i] for i in ins])
+                else:
+                    tracer = tracing.Tracer(plan, self._placer, _run_step)
+                    try:
+                        for step in plan.steps:
+                            tracer.run(step, values)
+                    finally:                 # a run that fails still shows what ran
+                        trace.step_stats = tracer.step_stats()
             except errors.OpError as e:
                 if e.op is not None or step is None:
                     raise
@@ -456,6 +484,7 @@ class Session(BaseSession):
                 fetch_slots.append(slot_of[element])
                 copy_fetch.append(_aliases_state(element, feeds))
         plan = _Plan(steps, initial, feed_slots, fetch_slots, copy_fetch, reads_vars, order)
+        plan.slot_names = {slot: tensor.name for tensor, slot in slot_of.items()}
         if fuse and self._kernel_kind != "reference":
             self._log_fusions(fusion.fuse_bias_activations(plan, self._placer.device_of,
                                                            self._placer.gpu_kernels()))
@@ -623,11 +652,30 @@ class Session(BaseSession):
                                                            copy=True)
 
     def make_callable(self, fetches, feed_list=None, accept_options=False):
+        """A function running ``fetches`` with values for ``feed_list`` as its arguments (and,
+        with ``accept_options=True``, the keywords ``options`` and ``run_metadata``)."""
         feed_list = list(feed_list or [])
 
-        def call(*feed_values):
-            return self.run(fetches, dict(zip(feed_list, feed_values)))
+        if accept_options:
+            def call(*feed_values, options=None, run_metadata=None):
+                return self.run(fetches, dict(zip(feed_list, feed_values)), options,
+                                run_metadata)
+        else:
+            def call(*feed_values):
+                return self.run(fetches, dict(zip(feed_list, feed_values)))
         return call
+
+
+def _run_step(step, values):
+    """One plan step, as the loop in ``Session._execute`` runs it (for a traced run)."""
+    kernel, ins, out, _op = step
+    if out.__class__ is int:
+        values[out] = kernel(*[values[i] for i in ins])
+    elif out:
+        for slot, value in zip(out, kernel(*[values[i] for i in ins])):
+            values[slot] = value
+    else:
+        kernel(*[values[i] for i in ins])
 
 
 class _SessionDefault:

@@ -5,7 +5,9 @@ Every test here pretends the machine has no GPU (the ``no_gpu`` fixture), so the
 same on every machine.  Placement *with* a GPU runs in Numba's CUDA simulator:
 ``tests/cuda/test_cuda_placement.py``, launched by ``tests/test_numba_cuda.py``.
 """
+import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -213,6 +215,7 @@ def test_ch08_tutorial(tmp_path):
     env = dict(os.environ)
     env.pop("NUMBA_ENABLE_CUDASIM", None)
     env["CUDA_VISIBLE_DEVICES"] = ""          # the same output on machines with a GPU
+    env["MINITENSOR_OUTPUT_DIR"] = str(tmp_path / "tutorial_output")
     result = subprocess.run([sys.executable, str(ROOT / "tutorials" / "ch08_devices.py")],
                             cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300)
     out = result.stdout
@@ -226,3 +229,10 @@ def test_ch08_tutorial(tmp_path):
     assert "best: [1 0]" in out
     assert "step 3: loss 1.4735, copies so far {}" in out
     assert "/device:CPU:0 CPU memory_limit: 268435456" in out
+    # the traced step: MatMul takes the most time; the timeline file is Chrome trace JSON
+    ranked = re.findall(r"^(\S+|all ops) +(\d+) us$", out, re.M)
+    assert ranked[0][0] == "MatMul" and ranked[-1][0] == "all ops"
+    assert int(ranked[-1][1]) >= sum(int(us) for _, us in ranked[:-1])
+    trace = json.loads((tmp_path / "tutorial_output" / "ch08_timeline.json").read_text())
+    ops = {e["args"]["name"] for e in trace["traceEvents"] if e["ph"] == "X"}
+    assert {"MatMul", "Relu", "GradientDescent/update_w0/ApplyGradientDescent"} <= ops

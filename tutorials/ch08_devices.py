@@ -18,10 +18,13 @@ The `# --8<-- [start:name]` / `[end:name]` comments mark the parts that the docs
 docs/ch08_devices.md shows; they do nothing here.
 """
 # --8<-- [start:setup]
+import collections
+import os
+
 import numpy as np
 
 import minitensor as tf
-from minitensor.python.client import device_lib
+from minitensor.python.client import device_lib, timeline
 # --8<-- [end:setup]
 
 # --8<-- [start:list_devices]
@@ -135,10 +138,54 @@ with tf.Session() as tfs:
 # --- GPU memory and threads --------------------------------------------------------
 config = tf.ConfigProto()
 config.gpu_options.allow_growth = True                   # Numba always allocates on demand
-config.gpu_options.per_process_gpu_memory_fraction = 0.5  # reported, not enforced (see docs)
+config.gpu_options.per_process_gpu_memory_fraction = 0.5  # at most half the GPU's memory
 config.intra_op_parallelism_threads = 2                  # BLAS and Numba threads inside an op
 config.inter_op_parallelism_threads = 1                  # ops run one after another anyway
 with tf.Session(config=config) as tfs:
     for device in tfs.list_devices():
         print(device.name, device.device_type, "memory_limit:", device.memory_limit)
 # --8<-- [end:gpu_memory]
+
+# --8<-- [start:trace]
+# --- Where does the time go? Tracing a run ----------------------------------------
+# One training step of an MNIST-sized MLP, traced: every op's time, added up per op type.
+tf.reset_default_graph()
+x = tf.placeholder(tf.float32, [None, 784], name="x")
+labels = tf.placeholder(tf.int64, [None], name="labels")
+h = x
+for i, (n_in, n_out) in enumerate([(784, 256), (256, 256), (256, 10)]):
+    w = tf.Variable(tf.random_normal([n_in, n_out], stddev=0.05, seed=i), name="w%d" % i)
+    b = tf.Variable(tf.zeros([n_out]), name="b%d" % i)
+    h = tf.matmul(h, w) + b
+    if n_out != 10:
+        h = tf.nn.relu(h)
+loss = tf.reduce_mean(tf.nn.sparse_softmax_cross_entropy_with_logits(labels=labels, logits=h))
+train = tf.train.GradientDescentOptimizer(0.01).minimize(loss)
+
+feed = {x: rng.random((100, 784), dtype=np.float32), labels: rng.integers(0, 10, 100)}
+cpu_only = tf.ConfigProto(device_count={"GPU": 0})   # drop it to trace a step on a GPU
+with tf.Session(config=cpu_only) as tfs:
+    tfs.run(tf.global_variables_initializer())
+    for _ in range(5):                        # compile the kernels and warm up first
+        tfs.run(train, feed)
+    options = tf.RunOptions(trace_level=tf.RunOptions.FULL_TRACE)
+    run_metadata = tf.RunMetadata()
+    tfs.run(train, feed, options=options, run_metadata=run_metadata)
+
+per_type = collections.Counter()
+for device in run_metadata.step_stats.dev_stats:
+    for node in device.node_stats:
+        op_type = node.timeline_label.split(" = ")[1].split("(")[0]
+        per_type[op_type] += node.all_end_rel_micros
+for op_type, micros in per_type.most_common(5):
+    print("%-22s %6d us" % (op_type, micros))
+print("%-22s %6d us" % ("all ops", sum(per_type.values())))
+
+# The same run as a picture: open the file in chrome://tracing or https://ui.perfetto.dev
+output_dir = os.environ.get("MINITENSOR_OUTPUT_DIR") or "tutorial_output"
+os.makedirs(output_dir, exist_ok=True)
+path = os.path.join(output_dir, "ch08_timeline.json")
+with open(path, "w") as f:
+    f.write(timeline.Timeline(run_metadata.step_stats).generate_chrome_trace_format())
+print("timeline written to", path)
+# --8<-- [end:trace]

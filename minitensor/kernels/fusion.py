@@ -73,7 +73,8 @@ def _adds_a_bias(op):
 
 def fuse_bias_activations(plan, device_of, gpu_kernels):
     """Rewrite ``plan.steps`` in place, fusing each safe (bias add, activation) pair; return
-    the fused pairs as (add op, activation op, device) for the placement log.
+    the fused pairs as (add op, activation op, device) for the placement log.  ``plan.fused``
+    maps each fused activation op to its add op (a traced run labels the step with both).
 
     ``device_of``: op -> CPU or GPU (kernels/devices.py); ``gpu_kernels``: the numba_cuda
     module when a GPU is in use, else None."""
@@ -93,6 +94,7 @@ def fuse_bias_activations(plan, device_of, gpu_kernels):
                 add_op, act_op = step[3], steps[i + 1][3]
                 out_steps.append((kernel, step[1], steps[i + 1][2], act_op))
                 fused.append((add_op, act_op, device))
+                plan.fused[act_op] = add_op
                 i += 2
                 continue
         out_steps.append(step)

@@ -304,6 +304,9 @@ def _download(cuda, counts, kind, value):
     return cuda.to_host(value)
 
 
+_upload.copies, _download.copies = "HtoD", "DtoH"      # how a traced run names them
+
+
 def _variable_of(op):
     """The VariableV2 op that ``op`` is, writes (by reference), or reads (Identity)."""
     if op.type == "VariableV2":

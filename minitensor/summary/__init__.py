@@ -154,6 +154,18 @@ class FileWriter:
     def add_session_log(self, session_log, global_step=None):
         pass
 
+    def add_run_metadata(self, run_metadata, tag, global_step=None):
+        """Not written: TensorBoard's per-op compute times would need TF's RunMetadata proto
+        in the event file.  Raises an error that says what to use instead."""
+        from ..framework import errors
+        raise errors.UnimplementedError(
+            "FileWriter.add_run_metadata(run_metadata, %r) is not supported: minitensor's "
+            "event files hold graphs and summaries, not run metadata." % (tag,),
+            hint="draw the traced run as a timeline instead: from minitensor.python.client "
+                 "import timeline; open('timeline.json', 'w').write(timeline.Timeline("
+                 "run_metadata.step_stats).generate_chrome_trace_format()), then open the "
+                 "file in chrome://tracing or ui.perfetto.dev.")
+
     def get_logdir(self):
         return self.logdir
 

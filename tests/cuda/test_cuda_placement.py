@@ -342,3 +342,21 @@ def test_bias_and_activation_are_fused_on_the_gpu_too(capsys):
     log = capsys.readouterr().out
     assert re.search(r"fused add(_\d+)? \+ Relu(_\d+)?: one kernel \(x \+ b, then Relu\) on "
                      r"/device:GPU:0", log), log
+
+
+def test_a_traced_run_shows_gpu_ops_and_the_copies_between_devices():
+    x, y = seed_graph()
+    meta = tf.RunMetadata()
+    with tf.Session() as sess:
+        sess.run(tf.global_variables_initializer())
+        out = sess.run(y, {x: [1, 2, 3, 4]}, options=tf.RunOptions(trace_level=3),
+                       run_metadata=meta)
+    np.testing.assert_allclose(out, [0, 0.3, 0.6, 0.9], atol=1e-6)
+    by_device = {d.device: [n.timeline_label for n in d.node_stats]
+                 for d in meta.step_stats.dev_stats}
+    gpu = GPU_LINE[2:]
+    assert set(by_device) == {gpu, gpu + "/memcpy"}
+    assert "mul = Mul(Variable/read, Placeholder)" in by_device[gpu]
+    assert "add = Add(mul, Variable_1/read)" in by_device[gpu]
+    assert by_device[gpu + "/memcpy"] == ["MEMCPYHtoD = MEMCPYHtoD(Placeholder)",
+                                          "MEMCPYDtoH = MEMCPYDtoH(add)"]
