@@ -178,8 +178,8 @@ for device in run_metadata.step_stats.dev_stats:
         op_type = node.timeline_label.split(" = ")[1].split("(")[0]
         per_type[op_type] += node.all_end_rel_micros
 for op_type, micros in per_type.most_common(5):
-    print("%-22s %6d us" % (op_type, micros))
-print("%-22s %6d us" % ("all ops", sum(per_type.values())))
+    print("%-36s %6d us" % (op_type, micros))
+print("%-36s %6d us" % ("all ops", sum(per_type.values())))
 
 # The same run as a picture: open the file in chrome://tracing or https://ui.perfetto.dev
 output_dir = os.environ.get("MINITENSOR_OUTPUT_DIR") or "tutorial_output"
