@@ -4,7 +4,8 @@ them.
 The seed's "通过计算设备（CPU、GPU）运行图" section with `import minitensor as tf`:
 listing devices, logging placement, tf.device with a name or a function, soft placement,
 GPU memory options -- plus what the seed's logs do not show: the copies between the CPU
-and the GPU, counted.
+and the GPU, counted, and where the time of a training step goes (a traced run, and its
+timeline for chrome://tracing).
 
     python tutorials/ch08_devices.py                          # whatever this machine has
     NUMBA_ENABLE_CUDASIM=1 python tutorials/ch08_devices.py   # with a simulated GPU
