@@ -26,7 +26,7 @@ import time
 
 from .kernels.devices import CPU, GPU, full_name
 
-FULL_TRACE = 3
+CPU_NAME, GPU_NAME = full_name(CPU), full_name(GPU)
 
 
 class NodeExecStats:
@@ -92,7 +92,7 @@ class Tracer:
         device, name, label = self.describe(step)
         begin = time.perf_counter_ns()
         self.run_step(step, values)
-        if self.synchronize is not None and device != full_name(CPU):
+        if self.synchronize is not None and device != CPU_NAME:
             self.synchronize()
         end = time.perf_counter_ns()
         start_micros = self.epoch_micros + (begin - self.origin_ns) // 1000
@@ -105,9 +105,9 @@ class Tracer:
         if isinstance(kernel, functools.partial) and getattr(kernel.func, "copies", None):
             kind = kernel.func.copies                       # "HtoD" or "DtoH"
             tensor = self.plan.slot_names.get(ins[0], "slot %d" % ins[0])
-            return (full_name(GPU) + "/memcpy", "MEMCPY" + kind,
+            return (GPU_NAME + "/memcpy", "MEMCPY" + kind,
                     "MEMCPY%s = MEMCPY%s(%s)" % (kind, kind, tensor.split(":")[0]))
-        device = full_name(GPU if self.placer.on_gpu(op) else CPU)
+        device = GPU_NAME if self.placer.on_gpu(op) else CPU_NAME
         first = self.plan.fused.get(op)
         if first is not None:                 # x + b then the activation, as one kernel
             inputs = [input_label(t) for t in first.inputs]

@@ -12,7 +12,7 @@ import time
 
 import numpy as np
 
-from ..framework import dtypes
+from ..framework import dtypes, errors
 from ..framework.graph import GraphKeys, get_default_graph
 from ..framework.registry import not_differentiable, reference_kernel
 from ..framework.shapes import TensorShape
@@ -157,7 +157,6 @@ class FileWriter:
     def add_run_metadata(self, run_metadata, tag, global_step=None):
         """Not written: TensorBoard's per-op compute times would need TF's RunMetadata proto
         in the event file.  Raises an error that says what to use instead."""
-        from ..framework import errors
         raise errors.UnimplementedError(
             "FileWriter.add_run_metadata(run_metadata, %r) is not supported: minitensor's "
             "event files hold graphs and summaries, not run metadata." % (tag,),

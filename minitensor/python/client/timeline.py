@@ -39,8 +39,8 @@ class Timeline:
     """The ``StepStats`` of one traced run (``run_metadata.step_stats``) as a Chrome trace."""
 
     def __init__(self, step_stats, graph=None):
+        """``graph`` is accepted as TF accepts it; the labels already name every input."""
         self._step_stats = step_stats
-        self._graph = graph
 
     def generate_chrome_trace_format(self, show_dataflow=True, show_memory=False):
         """The trace as a JSON string (write it to a file and open it in chrome://tracing)."""
